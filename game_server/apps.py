@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class GameServerConfig(AppConfig):
+    name = "game_server"

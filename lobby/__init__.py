@@ -1,0 +1,1 @@
+"""The lobby: matchmaking, private and open tables, the live-game directory, bots, ratings."""

@@ -1,0 +1,1 @@
+"""The browser front end: lobby, play, spectate and replay pages and their assets."""

@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class WebClientConfig(AppConfig):
+    name = "web_client"
