@@ -1,3 +1,7 @@
-"""The built-in games. Importing this package registers each of them."""
+"""The built-in games: every module in this package registers one game when imported."""
 
-from . import tictactoe  # noqa: F401
+import importlib
+import pkgutil
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
