@@ -1,3 +1,7 @@
-"""WebSocket routes."""
+"""WebSocket routes: the live-game sockets and the lobby's."""
 
-websocket_urlpatterns = []
+from lobby.routing import websocket_urlpatterns as lobby_websocket_urlpatterns
+
+websocket_urlpatterns = [
+    *lobby_websocket_urlpatterns,
+]

@@ -1,8 +1,10 @@
-"""HTTP routes: the admin, the JSON API and the browser client's pages."""
+"""HTTP routes: the admin, the JSON APIs and the browser client's pages."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/lobby/", include("lobby.urls")),
+    path("", include("web_client.urls")),
 ]

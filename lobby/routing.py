@@ -1,0 +1,3 @@
+"""The lobby's WebSocket routes."""
+
+websocket_urlpatterns = []

@@ -1,0 +1,3 @@
+"""The lobby's HTTP routes (JSON API), mounted at /api/lobby/."""
+
+urlpatterns = []

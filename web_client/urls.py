@@ -1,0 +1,3 @@
+"""The browser client's pages, mounted at the site root."""
+
+urlpatterns = []
