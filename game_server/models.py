@@ -1,0 +1,145 @@
+"""What the server stores. The move log is the truth: a game's state is always
+``engine.replay(initial_state(seed, options), moves)``; ``Game.version`` is the number of
+stored moves (the engine's ``ply``) and nothing else about the position is stored.
+
+* :class:`Game`: kind, options, seed, seats count, status, outcome, version.
+* :class:`Seat`: who plays seat ``index``: a user and/or the hash of a seat token.
+* :class:`Move`: one stored action. ``(game, ply)`` is unique, so two writers (in one
+  process or several) can never both store the same ply; ``(game, seat, request_id)``
+  is unique, so a retried request is never applied twice.
+* :class:`Connection`: one open WebSocket, for presence (who is connected, spectators).
+* :class:`Profile`: a user's display name; guests are users with ``guest=True``.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+
+GAME_ID_BYTES = 6  # 8 URL-safe characters
+
+
+def new_game_id() -> str:
+    return secrets.token_urlsafe(GAME_ID_BYTES)
+
+
+def new_seed() -> int:
+    return secrets.randbits(63)
+
+
+class Profile(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    display_name = models.CharField(max_length=40)
+    guest = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class Game(models.Model):
+    class Status(models.TextChoices):
+        WAITING = "waiting"  # seats still free; no move accepted yet
+        ACTIVE = "active"
+        FINISHED = "finished"  # the engine reported an outcome
+        ABORTED = "aborted"  # stopped by staff or the lobby; no outcome
+
+    id = models.CharField(primary_key=True, max_length=16, default=new_game_id, editable=False)
+    kind = models.CharField(max_length=40)
+    options = models.JSONField(default=dict, blank=True)
+    seed = models.BigIntegerField(default=new_seed)
+    num_players = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    rated = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="created_games",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.JSONField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.id}"
+
+    @property
+    def over(self) -> bool:
+        return self.status in (self.Status.FINISHED, self.Status.ABORTED)
+
+
+class Seat(models.Model):
+    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="seats")
+    index = models.PositiveSmallIntegerField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="seats",
+    )
+    # Token-only players (bots, scripts) have no user: they are known by this name.
+    name = models.CharField(max_length=40, blank=True)
+    token_hash = models.CharField(max_length=64, editable=False)  # sha256 hex of the token
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["game", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["game", "index"], name="seat_unique_index"),
+            models.UniqueConstraint(fields=["game", "user"], name="seat_unique_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.game_id} seat {self.index}"
+
+
+class Move(models.Model):
+    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="moves")
+    ply = models.PositiveIntegerField()  # 1 for the first action; the version after it
+    seat = models.PositiveSmallIntegerField()
+    data = models.JSONField()  # a game move or an engine action {"action": ...}
+    description = models.CharField(max_length=100, blank=True)
+    # NULL when the caller gave no request id: NULLs never collide in move_unique_request.
+    request_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["game", "ply"]
+        constraints = [
+            models.UniqueConstraint(fields=["game", "ply"], name="move_unique_ply"),
+            models.UniqueConstraint(
+                fields=["game", "seat", "request_id"], name="move_unique_request"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.game_id} #{self.ply} seat {self.seat}: {self.description or self.data}"
+
+
+class Connection(models.Model):
+    """One open WebSocket on a game. Rows are removed on disconnect and, for a server
+    that died, when ``python -m game_server.serve`` starts again (see ``services``)."""
+
+    channel_name = models.CharField(primary_key=True, max_length=200)
+    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="connections")
+    seat = models.PositiveSmallIntegerField(null=True, blank=True)  # null: a spectator
+    server = models.CharField(max_length=40)  # the id of the serving process
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["game", "seat"])]
+
+    def __str__(self) -> str:
+        return f"{self.game_id} {'spectator' if self.seat is None else self.seat}"

@@ -1,0 +1,475 @@
+"""The one path for creating games, taking seats and acting in a game.
+
+Plain synchronous functions. Consumers call them through ``database_sync_to_async``;
+the HTTP API, the lobby and bots call them directly (from sync code or through
+``database_sync_to_async``). :func:`submit_action` is the only code that stores a move:
+it checks, applies the engine, stores the move in one transaction and, once that
+transaction has committed, broadcasts it to the game's WebSocket group (persist, then
+broadcast: a move nobody stored is never shown to anyone).
+
+States are rebuilt from the seed and the move log and cached per process
+(:class:`StateCache`); a cached state is only used after checking it against the
+game's stored version, and only the missing moves are replayed onto it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import msgpack
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+import engine
+from engine import EngineError
+
+from .models import Connection, Game, Move, Profile, Seat
+
+# Rejection codes of the server itself; engine codes (engine.errors.CODES) pass through.
+NOT_A_PLAYER = "not_a_player"
+STALE_VERSION = "stale_version"
+GAME_OVER = "game_over"
+NOT_STARTED = "not_started"
+NOT_FOUND = "not_found"
+SEAT_TAKEN = "seat_taken"
+GAME_FULL = "game_full"
+MALFORMED = "malformed"
+
+MAX_REQUEST_ID = 64
+CACHE_SIZE = 512
+# Identifies this process in Connection rows; game_server.serve sets it to host:port so
+# a restarted server can clear the presence rows its previous run left behind.
+SERVER_ID = os.environ.get("BOARDROOM_SERVER_ID", "local")
+
+
+class Rejected(Exception):
+    """An action or request the server refuses. ``code`` is sent to the client."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """What :func:`submit_action` did. ``duplicate``: the request id was already stored,
+    nothing was applied and ``version`` is the version that request produced."""
+
+    game_id: str
+    version: int
+    seat: int
+    data: Any
+    description: str
+    request_id: str | None
+    duplicate: bool = False
+    state: engine.State | None = None
+    outcome: dict | None = None
+
+
+def group_name(game_id: str) -> str:
+    return f"game.{game_id}"
+
+
+# -- identity --------------------------------------------------------------------------
+def display_name(user) -> str:
+    if user is None or not user.is_authenticated:
+        return "Anonymous"
+    try:
+        return user.profile.display_name
+    except Profile.DoesNotExist:
+        return user.get_username()
+
+
+def create_guest():
+    """A new guest user with a generated display name (no password, cannot log in)."""
+    suffix = secrets.token_hex(4)
+    user = get_user_model().objects.create_user(username=f"guest-{suffix}")
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    Profile.objects.create(user=user, display_name=f"Guest {suffix[:4]}", guest=True)
+    return user
+
+
+def set_display_name(user, name: str) -> str:
+    name = name.strip() if isinstance(name, str) else ""
+    if not 1 <= len(name) <= 40:
+        raise Rejected(MALFORMED, "a display name has 1-40 characters")
+    Profile.objects.update_or_create(user=user, defaults={"display_name": name})
+    return name
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def seat_for_token(game_id: str, token: str) -> int | None:
+    """The seat index ``token`` was issued for in this game, or None."""
+    if not isinstance(token, str) or not token or len(token) > 200:
+        return None
+    digest = hash_token(token)
+    found = None
+    for index, stored in Seat.objects.filter(game_id=game_id).values_list("index", "token_hash"):
+        if hmac.compare_digest(stored, digest):
+            found = index
+    return found
+
+
+def seat_for_user(game_id: str, user) -> int | None:
+    if user is None or not user.is_authenticated:
+        return None
+    return Seat.objects.filter(game_id=game_id, user=user).values_list("index", flat=True).first()
+
+
+# -- creating and joining ----------------------------------------------------------------
+def create_game(kind, num_players, options=None, seed=None, rated=False, creator=None) -> Game:
+    """A new game in ``waiting`` status. Options are validated (and defaults filled in)
+    by the engine; raises :class:`Rejected` with the engine's code when they are bad."""
+    try:
+        game_engine = engine.get(kind)
+        resolved = game_engine.resolve_options(options, num_players)
+        state = game_engine.initial_state(num_players, 0, resolved)
+    except EngineError as exc:
+        raise Rejected(exc.code, exc.message) from exc
+    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
+        raise Rejected(MALFORMED, "the seed must be an integer")
+    fields = {"seed": seed} if seed is not None else {}
+    return Game.objects.create(
+        kind=kind,
+        num_players=state.num_players,
+        options=resolved,
+        rated=bool(rated),
+        created_by=creator if creator is not None and creator.is_authenticated else None,
+        **fields,
+    )
+
+
+def take_seat(game: Game, user=None, index=None, name="") -> tuple[Seat, str]:
+    """Seat ``user`` (or a token-only player called ``name``) at ``index`` (or the first
+    free seat) and return the seat and its token. The token is shown once; only its hash
+    is stored. A user who already has a seat in this game gets that seat with a new
+    token (the old one stops working). The game starts when the last seat is taken."""
+    user = user if user is not None and user.is_authenticated else None
+    with transaction.atomic():
+        game = Game.objects.select_for_update().get(pk=game.pk)
+        token = secrets.token_urlsafe(32)
+        if user is not None:
+            existing = Seat.objects.filter(game=game, user=user).first()
+            if existing is not None:
+                existing.token_hash = hash_token(token)
+                existing.save(update_fields=["token_hash"])
+                return existing, token
+        if game.status != Game.Status.WAITING:
+            raise Rejected(GAME_FULL, "this game is not waiting for players")
+        taken = set(Seat.objects.filter(game=game).values_list("index", flat=True))
+        if index is None:
+            free = [i for i in range(game.num_players) if i not in taken]
+            if not free:
+                raise Rejected(GAME_FULL, "every seat is taken")
+            index = free[0]
+        elif not isinstance(index, int) or isinstance(index, bool):
+            raise Rejected(MALFORMED, "the seat index must be an integer")
+        elif not 0 <= index < game.num_players:
+            raise Rejected(engine.errors.INVALID_SEAT, f"there is no seat {index}")
+        elif index in taken:
+            raise Rejected(SEAT_TAKEN, f"seat {index} is taken")
+        seat = Seat.objects.create(
+            game=game,
+            index=index,
+            user=user,
+            name=(name or "")[:40] if user is None else "",
+            token_hash=hash_token(token),
+        )
+        if len(taken) + 1 == game.num_players:
+            game.status = Game.Status.ACTIVE
+            game.started_at = timezone.now()
+            game.save(update_fields=["status", "started_at"])
+    return seat, token
+
+
+def players(game_id: str) -> list[dict]:
+    """Seat index, display name and connected flag of every seat (free seats included)."""
+    game = Game.objects.get(pk=game_id)
+    seats = {s.index: s for s in Seat.objects.filter(game_id=game_id).select_related("user")}
+    connected = set(
+        Connection.objects.filter(game_id=game_id, seat__isnull=False).values_list(
+            "seat", flat=True
+        )
+    )
+    result = []
+    for index in range(game.num_players):
+        seat = seats.get(index)
+        if seat is None:
+            name = None
+        elif seat.user is not None:
+            name = display_name(seat.user)
+        else:
+            name = seat.name or f"Player {index + 1}"
+        result.append({"seat": index, "name": name, "taken": seat is not None})
+        result[-1]["connected"] = index in connected
+    return result
+
+
+# -- states ------------------------------------------------------------------------------
+class StateCache:
+    """A small thread-safe LRU of ``game id -> (version, state)``. Only committed states
+    are put in; readers still compare the version with the database."""
+
+    def __init__(self, size: int = CACHE_SIZE):
+        self.size = size
+        self._items: OrderedDict[str, engine.State] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, game_id: str) -> engine.State | None:
+        with self._lock:
+            state = self._items.get(game_id)
+            if state is not None:
+                self._items.move_to_end(game_id)
+            return state
+
+    def put(self, game_id: str, state: engine.State) -> None:
+        with self._lock:
+            current = self._items.get(game_id)
+            if current is not None and current.ply > state.ply:
+                return
+            self._items[game_id] = state
+            self._items.move_to_end(game_id)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+cache = StateCache()
+
+
+def load_state(game: Game) -> engine.State:
+    """The state after the game's ``version`` stored moves (``game`` as read from the
+    database). Starts from the cached state when it is not ahead of the database and
+    replays only the moves stored after it."""
+    game_engine = engine.get(game.kind)
+    state = cache.get(game.pk)
+    if state is None or state.ply > game.version or state.seed != game.seed:
+        state = game_engine.initial_state(game.num_players, game.seed, game.options)
+    if state.ply < game.version:
+        missing = Move.objects.filter(game_id=game.pk, ply__gt=state.ply, ply__lte=game.version)
+        for seat, data in missing.order_by("ply").values_list("seat", "data"):
+            state = game_engine.apply(state, data, seat)
+        if state.ply != game.version:
+            raise RuntimeError(f"game {game.pk}: the move log does not reach {game.version}")
+        cache.put(game.pk, state)
+    return state
+
+
+# -- acting ------------------------------------------------------------------------------
+def _lock_game(game_id: str) -> Game:
+    try:
+        return Game.objects.select_for_update().get(pk=game_id)
+    except Game.DoesNotExist:
+        raise Rejected(NOT_FOUND, f"no game {game_id!r}") from None
+
+
+def _duplicate(game_id, seat_index, request_id) -> ActionResult | None:
+    if request_id is None:
+        return None
+    move = Move.objects.filter(game_id=game_id, seat=seat_index, request_id=request_id).first()
+    if move is None:
+        return None
+    return ActionResult(
+        game_id, move.ply, move.seat, move.data, move.description, request_id, duplicate=True
+    )
+
+
+def is_plain_data(data, depth: int = 0) -> bool:
+    """JSON-storable move data: strings, ints (64-bit), lists of them, and an engine
+    action ``{"action": str}`` at the top level. Floats, bytes and None are never moves."""
+    if isinstance(data, bool) or depth > 8:
+        return False
+    if isinstance(data, str):
+        return len(data) <= 1000
+    if isinstance(data, int):
+        return -(2**63) <= data < 2**63
+    if isinstance(data, list):
+        return len(data) <= 1000 and all(is_plain_data(item, depth + 1) for item in data)
+    if isinstance(data, dict):
+        return depth == 0 and list(data) == ["action"] and isinstance(data["action"], str)
+    return False
+
+
+def describe(game_engine: engine.Game, state: engine.State, data) -> str:
+    try:
+        return game_engine.describe_move(state, data)[:100]
+    except (EngineError, TypeError, ValueError, KeyError, IndexError):
+        return ""
+
+
+def submit_action(
+    game_id: str,
+    seat_index: int,
+    data,
+    expected_version: int | None,
+    request_id: str | None,
+    broadcast: bool = True,
+) -> ActionResult:
+    """Apply a move or engine action (``{"action": ...}``) for ``seat_index``, which the
+    caller has authenticated. Raises :class:`Rejected` (``not_found``, ``not_a_player``,
+    ``game_over``, ``not_started``, ``stale_version``, ``malformed`` or an engine code).
+
+    ``expected_version`` (None: skip the check) must be the game's current version.
+    A ``request_id`` already stored for this game and seat returns the original result
+    again with ``duplicate=True``: a retried request is acknowledged, never re-applied.
+    """
+    if request_id is not None and (not isinstance(request_id, str) or len(request_id) > 64):
+        raise Rejected(MALFORMED, f"a request id is a string of at most {MAX_REQUEST_ID}")
+    if expected_version is not None and (
+        not isinstance(expected_version, int) or isinstance(expected_version, bool)
+    ):
+        raise Rejected(MALFORMED, "the version must be an integer")
+    if not isinstance(seat_index, int) or isinstance(seat_index, bool):
+        raise Rejected(NOT_A_PLAYER, "you do not have a seat in this game")
+    if not is_plain_data(data):
+        raise Rejected(engine.errors.MALFORMED_MOVE, "a move is made of strings, ints and lists")
+    with transaction.atomic():
+        game = _lock_game(game_id)
+        duplicate = _duplicate(game_id, seat_index, request_id)
+        if duplicate is not None:
+            return duplicate
+        if not 0 <= seat_index < game.num_players:
+            raise Rejected(NOT_A_PLAYER, "you do not have a seat in this game")
+        if game.over:
+            raise Rejected(GAME_OVER, "the game is over")
+        if game.status == Game.Status.WAITING:
+            raise Rejected(NOT_STARTED, "the game waits for players")
+        if expected_version is not None and expected_version != game.version:
+            raise Rejected(STALE_VERSION, f"the game is at version {game.version}")
+        game_engine = engine.get(game.kind)
+        state = load_state(game)
+        try:
+            new_state = game_engine.apply(state, data, seat_index)
+        except EngineError as exc:
+            raise Rejected(exc.code, exc.message) from exc
+        description = describe(game_engine, state, data)
+        try:
+            with transaction.atomic():
+                Move.objects.create(
+                    game=game,
+                    ply=new_state.ply,
+                    seat=seat_index,
+                    data=data,
+                    description=description,
+                    request_id=request_id,
+                )
+        except IntegrityError:
+            # Another writer stored this ply (or this request) first.
+            duplicate = _duplicate(game_id, seat_index, request_id)
+            if duplicate is not None:
+                return duplicate
+            raise Rejected(STALE_VERSION, "another action was stored first") from None
+        outcome = game_engine.outcome(new_state)
+        game.version = new_state.ply
+        fields = ["version"]
+        if outcome is not None:
+            game.status = Game.Status.FINISHED
+            game.outcome = outcome.to_data()
+            game.finished_at = timezone.now()
+            fields += ["status", "outcome", "finished_at"]
+        game.save(update_fields=fields)
+        result = ActionResult(
+            game_id,
+            new_state.ply,
+            seat_index,
+            data,
+            description,
+            request_id,
+            state=new_state,
+            outcome=game.outcome,
+        )
+        transaction.on_commit(lambda: cache.put(game_id, new_state))
+        if broadcast:
+            transaction.on_commit(lambda: broadcast_action(game, result))
+    return result
+
+
+# -- broadcasting --------------------------------------------------------------------------
+def encode(message: dict) -> bytes:
+    return msgpack.packb(message, use_bin_type=True)
+
+
+def action_name(data) -> str:
+    return data["action"] if isinstance(data, dict) else "move"
+
+
+def update_frames(game: Game, result: ActionResult) -> dict:
+    """The ``update`` frame of one stored action, encoded once per distinct viewer.
+
+    Returns ``{"spectator": bytes, "seats": [bytes | None, ...]}``: a seat with ``None``
+    receives the spectator bytes. In a perfect-information game only the seats to move
+    (whose view lists their legal moves) get their own encoding; with hidden information
+    every seat does, and the move itself is only shown to the seat that made it.
+    """
+    game_engine = engine.get(game.kind)
+    state = result.state
+    hidden = game_engine.rules.hidden_information
+    to_move = set(game_engine.to_move(state))
+
+    def frame(seat):
+        show_move = not hidden or seat == result.seat
+        return encode(
+            {
+                "type": "update",
+                "version": result.version,
+                "seat": result.seat,
+                "action": action_name(result.data),
+                "move": result.data if show_move else None,
+                "description": result.description if show_move else "",
+                "view": game_engine.view(state, seat),
+                "status": game.status,
+                "outcome": result.outcome,
+            }
+        )
+
+    seats = [frame(seat) if hidden or seat in to_move else None for seat in range(game.num_players)]
+    return {"spectator": frame(None), "seats": seats}
+
+
+def broadcast_action(game: Game, result: ActionResult) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    message = {"type": "game.update", "version": result.version, **update_frames(game, result)}
+    async_to_sync(layer.group_send)(group_name(game.pk), message)
+
+
+# -- presence --------------------------------------------------------------------------------
+def connect(game_id: str, channel_name: str, seat: int | None) -> None:
+    Connection.objects.update_or_create(
+        channel_name=channel_name, defaults={"game_id": game_id, "seat": seat, "server": SERVER_ID}
+    )
+
+
+def disconnect(channel_name: str) -> None:
+    Connection.objects.filter(channel_name=channel_name).delete()
+
+
+def clear_connections(server: str = SERVER_ID) -> int:
+    """Forget the connections a previous run of this server left behind."""
+    return Connection.objects.filter(server=server).delete()[0]
+
+
+def presence(game_id: str) -> dict:
+    return {
+        "players": players(game_id),
+        "spectators": Connection.objects.filter(game_id=game_id, seat__isnull=True).count(),
+    }
