@@ -1,4 +1,8 @@
-"""The ASGI application daphne serves: HTTP through Django, WebSockets through Channels."""
+"""The ASGI application daphne serves: HTTP through Django, WebSockets through Channels.
+
+WebSockets pass the origin check of :mod:`game_server.security` (browsers by Origin,
+token clients by seat token), then the session/auth middleware, then the URL router.
+"""
 
 import os
 
@@ -9,14 +13,14 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from game_server.routing import websocket_urlpatterns  # noqa: E402
+from game_server.security import OriginOrSeatTokenValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
+        "websocket": OriginOrSeatTokenValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),
     }

@@ -220,6 +220,26 @@ def players(game_id: str) -> list[dict]:
     return result
 
 
+def game_summary(game: Game) -> dict:
+    def iso(value):
+        return None if value is None else value.isoformat()
+
+    return {
+        "id": game.pk,
+        "kind": game.kind,
+        "title": engine.get(game.kind).title,
+        "status": game.status,
+        "num_players": game.num_players,
+        "options": game.options,
+        "rated": game.rated,
+        "version": game.version,
+        "created_at": iso(game.created_at),
+        "started_at": iso(game.started_at),
+        "finished_at": iso(game.finished_at),
+        "outcome": game.outcome,
+    }
+
+
 # -- states ------------------------------------------------------------------------------
 class StateCache:
     """A small thread-safe LRU of ``game id -> (version, state)``. Only committed states
@@ -400,6 +420,61 @@ def submit_action(
         if broadcast:
             transaction.on_commit(lambda: broadcast_action(game, result))
     return result
+
+
+# -- reading -----------------------------------------------------------------------------
+RESYNC_MAX_MOVES = 200
+
+
+def snapshot(game_id: str, seat: int | None) -> dict:
+    """The ``snapshot`` message for ``seat`` (None: a spectator). Raises
+    ``Game.DoesNotExist``."""
+    game = Game.objects.get(pk=game_id)
+    state = load_state(game)
+    return {
+        "type": "snapshot",
+        "game": game_summary(game),
+        "version": game.version,
+        "seat": seat,
+        **presence(game_id),
+        "view": engine.get(game.kind).view(state, seat),
+        "status": game.status,
+        "outcome": game.outcome,
+    }
+
+
+def catch_up(game_id: str, seat: int | None, from_version) -> dict:
+    """The ``moves`` message bringing a client at ``from_version`` up to date, or a
+    ``snapshot`` when moves cannot be shown (hidden information, too far behind, or
+    ``from_version`` is not a version of this game)."""
+    game = Game.objects.get(pk=game_id)
+    game_engine = engine.get(game.kind)
+    behind = game.version - from_version if isinstance(from_version, int) else -1
+    if game_engine.rules.hidden_information or not 0 <= behind <= RESYNC_MAX_MOVES:
+        return snapshot(game_id, seat)
+    stored = Move.objects.filter(game_id=game_id, ply__gt=from_version, ply__lte=game.version)
+    moves = [
+        {
+            "version": ply,
+            "seat": mover,
+            "action": action_name(data),
+            "move": data,
+            "description": description,
+        }
+        for ply, mover, data, description in stored.order_by("ply").values_list(
+            "ply", "seat", "data", "description"
+        )
+    ]
+    return {
+        "type": "moves",
+        "seat": seat,
+        "from_version": from_version,
+        "version": game.version,
+        "moves": moves,
+        "view": game_engine.view(load_state(game), seat),
+        "status": game.status,
+        "outcome": game.outcome,
+    }
 
 
 # -- broadcasting --------------------------------------------------------------------------

@@ -3,8 +3,16 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from . import views
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/games/kinds", views.kinds, name="game-kinds"),
+    path("api/games", views.games, name="games"),
+    path("api/games/<str:game_id>", views.game_detail, name="game-detail"),
+    path("api/games/<str:game_id>/seats", views.seats, name="game-seats"),
+    path("api/games/<str:game_id>/record", views.record, name="game-record"),
+    path("api/me", views.me, name="me"),
     path("api/lobby/", include("lobby.urls")),
     path("", include("web_client.urls")),
 ]

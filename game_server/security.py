@@ -1,0 +1,54 @@
+"""Who may open a WebSocket: browsers by Origin, token clients by seat token.
+
+Browsers always send an ``Origin`` header; it is checked against ``ALLOWED_HOSTS`` by
+Channels' :class:`AllowedHostsOriginValidator`. Bots and scripts usually send none; such
+a connection is let through only on a game socket and only with a seat token (``?token=``)
+valid for that game, so the missing Origin never opens anything to a cross-site page
+(which could not know the token anyway). Everything else is refused at the handshake.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.security.websocket import AllowedHostsOriginValidator, WebsocketDenier
+
+from . import services
+
+
+def has_origin(scope) -> bool:
+    return any(name == b"origin" for name, _ in scope.get("headers", ()))
+
+
+def query_param(scope, name: str) -> str | None:
+    values = parse_qs(scope.get("query_string", b"").decode("latin1")).get(name)
+    return values[-1] if values else None
+
+
+class OriginOrSeatTokenValidator:
+    """``AllowedHostsOriginValidator`` for connections with an Origin; a valid seat token
+    in the query string for connections without one."""
+
+    def __init__(self, application):
+        self.application = application
+        self.origin_validator = AllowedHostsOriginValidator(application)
+
+    async def __call__(self, scope, receive, send):
+        if has_origin(scope):
+            return await self.origin_validator(scope, receive, send)
+        if await self.valid_seat_token(scope):
+            return await self.application(scope, receive, send)
+        return await WebsocketDenier()(scope, receive, send)
+
+    @staticmethod
+    async def valid_seat_token(scope) -> bool:
+        from .routing import GAME_SOCKET_PATH
+
+        match = re.match(GAME_SOCKET_PATH, scope.get("path", ""))
+        token = query_param(scope, "token")
+        if match is None or token is None:
+            return False
+        seat = await database_sync_to_async(services.seat_for_token)(match["game_id"], token)
+        return seat is not None

@@ -1,0 +1,169 @@
+"""The JSON HTTP API (docs/protocol.md, "HTTP API"): game kinds, the current identity,
+creating games, taking seats, game snapshots and records.
+
+Two kinds of callers. A request with a session cookie is a *browser*: it must pass
+Django's CSRF check on POST and acts as its session user (a guest user is created for a
+browser without one). A request without a session cookie is a *token client* (bot,
+script): anonymous, no session, no CSRF; the seat token it gets is its credential.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth import login
+from django.http import JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
+from django.views.decorators.http import require_http_methods
+
+import engine
+
+from . import services
+from .models import Game, Move
+
+STATUS = {services.NOT_FOUND: 404, services.SEAT_TAKEN: 409, services.GAME_FULL: 409}
+_csrf = CsrfViewMiddleware(lambda request: None)
+
+
+def error(code: str, message: str, status: int | None = None) -> JsonResponse:
+    body = {"error": {"code": code, "message": message}}
+    return JsonResponse(body, status=status or STATUS.get(code, 400))
+
+
+def is_browser(request) -> bool:
+    return settings.SESSION_COOKIE_NAME in request.COOKIES
+
+
+def api(*methods):
+    """A JSON view: allowed methods, CSRF for browsers only, ``Rejected`` as JSON errors,
+    the parsed body as ``request.json``."""
+
+    def decorate(view):
+        @csrf_exempt
+        @require_http_methods(methods)
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if is_browser(request) and _csrf.process_view(request, None, (), {}) is not None:
+                return error("csrf_failed", "missing or wrong X-CSRFToken header", 403)
+            request.json = {}
+            if request.method == "POST" and request.body:
+                try:
+                    request.json = json.loads(request.body)
+                except ValueError:
+                    return error(services.MALFORMED, "the body is not JSON")
+                if not isinstance(request.json, dict):
+                    return error(services.MALFORMED, "the body is a JSON object")
+            try:
+                return view(request, *args, **kwargs)
+            except services.Rejected as exc:
+                return error(exc.code, exc.message)
+            except Game.DoesNotExist:
+                return error(services.NOT_FOUND, "no such game")
+
+        return wrapper
+
+    return decorate
+
+
+def acting_user(request, browser: bool = False):
+    """The browser's user (a new guest when it has none); None for a token client.
+    ``browser=True`` treats the request as a browser's even without a session cookie."""
+    if not (browser or is_browser(request)):
+        return None
+    if not request.user.is_authenticated:
+        login(request, services.create_guest(), backend="django.contrib.auth.backends.ModelBackend")
+    return request.user
+
+
+def user_data(user) -> dict:
+    guest = getattr(getattr(user, "profile", None), "guest", False)
+    return {"id": user.pk, "name": services.display_name(user), "guest": guest}
+
+
+@api("GET")
+def kinds(request):
+    return JsonResponse({"kinds": [game.metadata() for game in engine.all_games()]})
+
+
+@ensure_csrf_cookie
+@api("GET", "POST")
+def me(request):
+    user = acting_user(request, browser=True)
+    if request.method == "POST":
+        services.set_display_name(user, request.json.get("display_name"))
+    return JsonResponse({"user": user_data(user)})
+
+
+@api("POST")
+def games(request):
+    body = request.json
+    kind = body.get("kind")
+    if not isinstance(kind, str):
+        return error(services.MALFORMED, "'kind' is required")
+    num_players = body.get("num_players")
+    if num_players is None:
+        num_players = engine.get(kind).min_players if kind in engine.names() else 2
+    options = body.get("options") or {}
+    if not isinstance(options, dict):
+        return error(services.MALFORMED, "'options' is an object")
+    game = services.create_game(
+        kind, num_players, options, rated=body.get("rated") is True, creator=acting_user(request)
+    )
+    return JsonResponse({"game": services.game_summary(game)}, status=201)
+
+
+@api("POST")
+def seats(request, game_id):
+    game = Game.objects.get(pk=game_id)
+    name = request.json.get("name") or ""
+    if not isinstance(name, str):
+        return error(services.MALFORMED, "'name' is a string")
+    seat, token = services.take_seat(
+        game, acting_user(request), request.json.get("index"), name.strip()
+    )
+    game.refresh_from_db()
+    body = {
+        "seat": seat.index,
+        "token": token,
+        "game": services.game_summary(game),
+        "ws_url": f"/ws/games/{game.pk}/",
+    }
+    return JsonResponse(body, status=201)
+
+
+@api("GET")
+def game_detail(request, game_id):
+    snapshot = services.snapshot(game_id, None)
+    keys = ("game", "version", "players", "spectators", "view", "status", "outcome")
+    return JsonResponse({key: snapshot[key] for key in keys})
+
+
+@api("GET")
+def record(request, game_id):
+    game = Game.objects.get(pk=game_id)
+    finished = game.status == Game.Status.FINISHED
+    hidden = engine.get(game.kind).rules.hidden_information
+    moves = None
+    if finished or not hidden:
+        moves = [
+            {
+                "ply": move.ply,
+                "seat": move.seat,
+                "data": move.data,
+                "description": move.description,
+                "created_at": move.created_at.isoformat(),
+            }
+            for move in Move.objects.filter(game=game).order_by("ply")
+        ]
+    body = {
+        "game": services.game_summary(game),
+        "players": services.players(game.pk),
+        "options": game.options,
+        "outcome": game.outcome,
+        "seed": game.seed if finished else None,
+        "moves": moves,
+    }
+    return JsonResponse(body)
