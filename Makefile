@@ -12,11 +12,10 @@ CLIENT_STAMP := web_client/node_modules/.installed
 
 .PHONY: run test setup client browser migrate lint bench clean
 
+# game_server/serve.py sets daphne's options (frame limit, pings, timeouts) and prints
+# the address to open.
 run: setup migrate
-	@echo "Open http://$(HOST):$(PORT)/ in a browser to play."
-	$(VENV)/bin/daphne --bind $(HOST) --port $(PORT) \
-		--websocket_timeout -1 --ping-interval 20 --ping-timeout 30 \
-		game_server.asgi:application
+	$(PY) -m game_server.serve --host $(HOST) --port $(PORT)
 
 test: setup browser
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -1,0 +1,273 @@
+"""A small asyncio client for Boardroom's live-game protocol (docs/protocol.md).
+
+For bots, scripts, load tests and the real-socket tests::
+
+    from game_server.client import GameClient, create_game, take_seat
+
+    game = await create_game("http://127.0.0.1:8000", "tictactoe")
+    seat = await take_seat("http://127.0.0.1:8000", game["id"], name="bot")
+    async with GameClient("http://127.0.0.1:8000", game["id"], seat["token"]) as client:
+        while client.status != "finished":
+            if client.my_turn:
+                await client.move(client.view["legal_moves"][0])   # the ack, or Rejected
+            else:
+                await client.next_update()
+
+The client keeps ``version``, ``view``, ``status``, ``outcome``, ``players`` and
+``spectators`` up to date from ``snapshot``, ``update``, ``moves`` and ``presence``
+messages. It notices gaps (an update that is not ``version + 1``) and asks for the
+missed moves itself. :meth:`GameClient.reconnect` reconnects with ``?version=N`` and
+sends the actions still waiting for an answer again under their request ids, which the
+server acknowledges without applying twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import urllib.error
+import urllib.request
+import uuid
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import msgpack
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+
+class Rejected(Exception):
+    """The server rejected an action (``code`` as in docs/protocol.md)."""
+
+    def __init__(self, message: dict):
+        super().__init__(f"{message.get('code')}: {message.get('message')}")
+        self.code = message.get("code")
+        self.message = message
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, body: dict):
+        error = body.get("error", {})
+        super().__init__(f"HTTP {status} {error.get('code')}: {error.get('message')}")
+        self.status = status
+        self.code = error.get("code")
+
+
+# -- HTTP API (token client: no cookies, so no CSRF) ---------------------------------------
+def _request(base_url: str, method: str, path: str, body: dict | None = None) -> dict:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        base_url.rstrip("/") + path,
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        raise ApiError(exc.code, json.loads(exc.read() or b"{}")) from None
+
+
+async def api(base_url: str, method: str, path: str, body: dict | None = None) -> dict:
+    """Call the JSON HTTP API (in a thread, to keep the event loop free)."""
+    return await asyncio.to_thread(_request, base_url, method, path, body)
+
+
+async def create_game(base_url: str, kind: str, num_players=None, options=None) -> dict:
+    body = {"kind": kind, "num_players": num_players, "options": options or {}}
+    return (await api(base_url, "POST", "/api/games", body))["game"]
+
+
+async def take_seat(base_url: str, game_id: str, name: str = "", index=None) -> dict:
+    """``{"seat", "token", "game", "ws_url"}``."""
+    return await api(
+        base_url, "POST", f"/api/games/{game_id}/seats", {"name": name, "index": index}
+    )
+
+
+# -- WebSocket ------------------------------------------------------------------------------
+class GameClient:
+    """One connection to one game, as a seat (with ``token``) or a spectator."""
+
+    def __init__(
+        self, base_url: str, game_id: str, token: str | None = None, origin=None, timeout=10.0
+    ):
+        parts = urlsplit(base_url)
+        scheme = "wss" if parts.scheme == "https" else "ws"
+        self.ws_base = f"{scheme}://{parts.netloc}/ws/games/{game_id}/"
+        self.game_id = game_id
+        self.token = token
+        self.origin = origin  # browsers send one; token clients need not
+        self.timeout = timeout  # seconds to wait for any answer
+        self.seat: int | None = None
+        self.version = -1
+        self.view: dict = {}
+        self.status: str | None = None
+        self.outcome: dict | None = None
+        self.players: list = []
+        self.spectators = 0
+        self.updates: asyncio.Queue[dict] = asyncio.Queue()  # update/moves/snapshot, in order
+        self.chats: asyncio.Queue[dict] = asyncio.Queue()
+        self.errors: list[dict] = []
+        self.close_code: int | None = None
+        self._pending: dict[str, tuple[dict, asyncio.Future]] = {}
+        self._ids = itertools.count(1)
+        self._prefix = uuid.uuid4().hex[:8]
+        self._ws = None
+        self._reader: asyncio.Task | None = None
+        self._ready: asyncio.Future | None = None
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    async def connect(self, resume: bool = False) -> GameClient:
+        """Open the socket and wait for the first ``snapshot`` (or ``moves`` when
+        ``resume``: reconnecting with ``?version=``)."""
+        query = {}
+        if self.token:
+            query["token"] = self.token
+        if resume and self.version >= 0:
+            query["version"] = self.version
+        url = self.ws_base + (f"?{urlencode(query)}" if query else "")
+        self._ready = asyncio.get_running_loop().create_future()
+        self._ws = await connect(url, origin=self.origin, max_size=None, open_timeout=self.timeout)
+        self._reader = asyncio.create_task(self._read(self._ws))
+        async with asyncio.timeout(self.timeout):
+            await self._ready
+        return self
+
+    async def close(self) -> None:
+        if self._ws is not None:
+            await self._ws.close()
+        if self._reader is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+
+    async def reconnect(self) -> None:
+        """Drop the connection, connect again from ``version`` and resend the actions
+        still waiting for an answer (same request ids: never applied twice)."""
+        await self.close()
+        await self.connect(resume=True)
+        for message, _ in list(self._pending.values()):
+            await self._send(message)
+
+    async def __aenter__(self) -> GameClient:
+        return await self.connect()
+
+    async def __aexit__(self, *exc) -> None:
+        await self.close()
+
+    @property
+    def my_turn(self) -> bool:
+        return self.seat is not None and self.seat in self.view.get("to_move", ())
+
+    # -- actions ------------------------------------------------------------------------------
+    async def move(self, move: Any, version: int | None = None, request_id=None) -> dict:
+        """Play ``move`` at ``version`` (default: the latest known). Returns the ``ack``;
+        raises :class:`Rejected`."""
+        version = self.version if version is None else version
+        return await self.request({"type": "move", "move": move, "version": version}, request_id)
+
+    async def act(self, action: str, request_id=None) -> dict:
+        """``resign``, ``offer_draw``, ``accept_draw`` or ``decline_draw``."""
+        return await self.request({"type": action, "version": self.version}, request_id)
+
+    async def request(self, message: dict, request_id=None) -> dict:
+        request_id = request_id or f"{self._prefix}-{next(self._ids)}"
+        message = {**message, "request_id": request_id}
+        future = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = (message, future)
+        try:
+            await self._send(message)
+            async with asyncio.timeout(self.timeout):
+                return await future
+        finally:
+            self._pending.pop(request_id, None)
+
+    async def chat(self, text: str) -> None:
+        await self._send({"type": "chat", "text": text})
+
+    async def resync(self) -> None:
+        await self._send({"type": "resync", "version": self.version})
+
+    async def send_raw(self, data) -> None:
+        """Send bytes or text as they are (for tests of the server's input checks)."""
+        await self._ws.send(data)
+
+    async def next_update(self) -> dict:
+        """The next ``update``, ``moves`` or ``snapshot`` (after it was applied)."""
+        async with asyncio.timeout(self.timeout):
+            return await self.updates.get()
+
+    async def wait_for_version(self, version: int) -> None:
+        async with asyncio.timeout(self.timeout):
+            while self.version < version:
+                await self.updates.get()
+
+    async def _send(self, message: dict) -> None:
+        await self._ws.send(msgpack.packb(message, use_bin_type=True))
+
+    # -- reading ------------------------------------------------------------------------------
+    async def _read(self, ws) -> None:
+        try:
+            async for frame in ws:
+                if isinstance(frame, bytes):
+                    await self._handle(msgpack.unpackb(frame, raw=False))
+        except ConnectionClosed:
+            pass
+        finally:
+            self.close_code = ws.close_code
+            error = ConnectionError(f"connection closed ({ws.close_code})")
+            if self._ready is not None and not self._ready.done():
+                self._ready.set_exception(error)
+            for _, future in self._pending.values():
+                if not future.done():
+                    future.set_exception(error)
+
+    async def _handle(self, message: dict) -> None:
+        kind = message.get("type")
+        if kind == "snapshot":
+            self.seat = message["seat"]
+            self.players = message["players"]
+            self.spectators = message["spectators"]
+            self._set_state(message)
+        elif kind == "moves":
+            self.seat = message["seat"]
+            self._set_state(message)
+        elif kind == "update":
+            if message["version"] <= self.version:
+                return
+            if message["version"] != self.version + 1:
+                await self.resync()  # a gap: the answer brings everything missed
+                return
+            self._set_state(message)
+        elif kind in ("ack", "reject"):
+            entry = self._pending.get(message.get("request_id"))
+            if entry is not None and not entry[1].done():
+                if kind == "ack":
+                    entry[1].set_result(message)
+                else:
+                    entry[1].set_exception(Rejected(message))
+            return
+        elif kind == "presence":
+            self.players = message["players"]
+            self.spectators = message["spectators"]
+            return
+        elif kind == "chat":
+            self.chats.put_nowait(message)
+            return
+        elif kind == "error":
+            self.errors.append(message)
+            return
+        else:
+            return
+        self.updates.put_nowait(message)
+        if self._ready is not None and not self._ready.done():
+            self._ready.set_result(message)
+
+    def _set_state(self, message: dict) -> None:
+        self.version = message["version"]
+        self.view = message["view"]
+        self.status = message["status"]
+        self.outcome = message["outcome"]

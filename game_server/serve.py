@@ -1,0 +1,90 @@
+"""Serve Boardroom with daphne: ``python -m game_server.serve [--host H] [--port N]``.
+
+The one way the project starts a server (``make run``, the real-socket tests). Daphne's
+options are chosen here on purpose rather than left at their defaults:
+
+* WebSocket message and frame size: :data:`game_server.consumers.MAX_FRAME_BYTES`, the
+  client frame limit of docs/protocol.md; larger frames are closed with 1009.
+* Pings every 20 s, and a peer that does not answer within 30 s is dropped, so a
+  vanished client (closed laptop, lost network) leaves the game's presence quickly.
+* No WebSocket lifetime limit (``websocket_timeout=-1``): a live game may last for hours;
+  dead peers are found by the pings, and clients reconnect and resync anyway.
+* A 5 s handshake and 20 s connect timeout (a slow ``connect``: database lookups).
+* 10 s for an application to finish after its client left (presence clean-up).
+* 60 s for an HTTP request.
+
+It prints the address to open once it listens. It also sets the server id used for
+presence rows (``BOARDROOM_SERVER_ID``, default ``hostname:port``) and clears the rows a
+previous run with the same id left behind (a killed server cannot clean up after itself).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import socket
+import sys
+
+WEBSOCKET_TIMEOUT = -1
+PING_INTERVAL = 20
+PING_TIMEOUT = 30
+HANDSHAKE_TIMEOUT = 5
+CONNECT_TIMEOUT = 20
+APPLICATION_CLOSE_TIMEOUT = 10
+HTTP_TIMEOUT = 60
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m game_server.serve", description=__doc__)
+    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument("-v", "--verbosity", type=int, default=1, choices=(0, 1, 2, 3))
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "game_server.settings")
+    # Unique per replica (containers have their own host names) and stable across restarts.
+    os.environ.setdefault("BOARDROOM_SERVER_ID", f"{socket.gethostname()}:{args.port}")
+    logging.basicConfig(level=logging.INFO if args.verbosity > 1 else logging.WARNING)
+
+    # daphne.server installs Twisted's asyncio reactor: import it before anything else.
+    from daphne.endpoints import build_endpoint_description_strings
+    from daphne.server import Server
+    from django.db import DatabaseError
+
+    from game_server.asgi import application
+    from game_server.consumers import MAX_FRAME_BYTES
+    from game_server.services import clear_connections
+
+    try:
+        clear_connections()
+    except DatabaseError as exc:
+        sys.exit(f"The database is not ready ({exc}): run `python manage.py migrate` first.")
+    host = f"[{args.host}]" if ":" in args.host else args.host
+
+    def ready():
+        print(f"Boardroom is serving on http://{host}:{args.port}/ - open it in a browser.")
+        sys.stdout.flush()
+
+    Server(
+        application=application,
+        endpoints=build_endpoint_description_strings(host=args.host, port=args.port),
+        websocket_max_message_size=MAX_FRAME_BYTES,
+        websocket_max_frame_size=MAX_FRAME_BYTES,
+        ping_interval=PING_INTERVAL,
+        ping_timeout=PING_TIMEOUT,
+        websocket_timeout=WEBSOCKET_TIMEOUT,
+        websocket_handshake_timeout=HANDSHAKE_TIMEOUT,
+        websocket_connect_timeout=CONNECT_TIMEOUT,
+        application_close_timeout=APPLICATION_CLOSE_TIMEOUT,
+        http_timeout=HTTP_TIMEOUT,
+        verbosity=args.verbosity,
+        ready_callable=ready,
+    ).run()
+
+
+if __name__ == "__main__":
+    main()
