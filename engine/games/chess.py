@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from ..core import Outcome, Rules, draw, win
+from ..core import REASON_TIMEOUT, Outcome, Rules, draw, win
 from ..errors import ILLEGAL_MOVE, INVALID_STATE, MALFORMED_MOVE, EngineError
 from ..registry import register
 from . import _chess_board as cb
@@ -173,10 +173,11 @@ def pgn(
     headers: Mapping[str, str] | None = None,
     result: Outcome | None = None,
 ) -> str:
-    """Export a game as PGN: the Seven Tag Roster (plus SetUp/FEN off the standard start),
-    then SAN movetext wrapped at 80 columns, ending with the result.
+    """Export a game as PGN: the Seven Tag Roster (plus SetUp/FEN off the standard start,
+    and Termination once over), then SAN movetext wrapped at 80 columns, then the result.
 
-    ``moves`` are the game's UCI moves from ``start`` (default: the initial position).
+    ``moves`` are the game's UCI moves from ``start`` (default: the initial position), or
+    a stored move log of ``(seat, data)`` pairs, whose engine actions (dicts) are skipped.
     ``result`` overrides the outcome read from the final position; pass the engine's
     outcome for games ended by resignation, agreement or time-out (``Game.outcome(state)``).
     Raises ``illegal_move`` for a move that is not legal where it is played.
@@ -190,6 +191,10 @@ def pgn(
     start_fen = to_text(position)
     tokens = []
     for move in moves:
+        if isinstance(move, (tuple, list)) and len(move) == 2:
+            move = move[1]  # a (seat, data) pair from a move log
+        if isinstance(move, Mapping):
+            continue  # resign / draw offers / time-out: the result says how it ended
         board = position.board
         legal = cb.generate(board)
         code = cb.MOVE_CODES.get(move) if isinstance(move, str) else None
@@ -218,7 +223,8 @@ def pgn(
         tags["SetUp"] = "1"
         tags["FEN"] = start_fen
     if result is not None and "Termination" not in tags:
-        tags["Termination"] = result.reason
+        # The PGN standard's values; the precise reason stays in the engine's outcome.
+        tags["Termination"] = "time forfeit" if result.reason == REASON_TIMEOUT else "normal"
     header_lines = [f'[{name} "{_escape(str(value))}"]' for name, value in tags.items()]
     tokens.append(result_string)
     lines, current = [], ""
