@@ -1,0 +1,190 @@
+"""Server-side computer players: bot seats play through ``services.submit_action``.
+
+Trigger. After every stored move and whenever a game starts, the process that stored it
+calls :func:`poke` (from ``lobby.signals``, once the transaction has committed). Each
+process therefore plays the bot turns of the games it served the last action of, with
+no coordinator; the move log is the only shared state. If two processes ever try the
+same turn, ``expected_version`` and the request id ``bot-<version>`` let only one in.
+:func:`resume_all` replays the poke for every active bot game (after a restart).
+
+Never blocking the event loop. On a server, :func:`poke` hands the game to this
+process's event loop (registered by :func:`attach` when a lobby socket connects): one
+asyncio task per game reads the state and stores the move through
+``database_sync_to_async`` and runs the search in a worker thread (``asyncio.to_thread``).
+Where no loop is attached (scripts, management commands) a small thread pool does the
+same synchronously.
+
+Levels: ``random`` and ``mcts`` (``engine.bots``), with budgets from the
+``LOBBY_BOT_BUDGETS`` setting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.db import close_old_connections, transaction
+
+import engine
+from engine import bots as engine_bots
+from game_server import services
+from game_server.models import Game
+
+from .models import BotSeat
+from .seating import Player, start_game
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BUDGETS = {"random": {}, "mcts": {"iterations": 2000, "time_limit": 1.0}}
+
+_loop: asyncio.AbstractEventLoop | None = None
+_tasks: dict[str, asyncio.Task] = {}
+_again: set[str] = set()
+_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="lobby-bot")
+
+
+def budget(level: str) -> dict:
+    return dict(getattr(settings, "LOBBY_BOT_BUDGETS", DEFAULT_BUDGETS).get(level, {}))
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A bot's turn to play: everything the search needs, read in one go."""
+
+    game_id: str
+    version: int
+    seat: int
+    level: str
+    game: engine.Game = field(repr=False)
+    state: engine.State = field(repr=False)
+    seed: int = 0
+
+    def choose(self):
+        """The bot's move data (CPU-bound: run it off the event loop)."""
+        return engine_bots.choose_move(
+            self.game, self.state, self.level, self.seed, self.seat, **budget(self.level)
+        )
+
+
+def next_turn(game_id: str) -> Turn | None:
+    """The bot turn due in this game, or None (over, a human's turn, no bots)."""
+    game = Game.objects.filter(pk=game_id, status=Game.Status.ACTIVE).first()
+    if game is None:
+        return None
+    levels = dict(BotSeat.objects.filter(game=game).values_list("index", "level"))
+    if not levels:
+        return None
+    state = services.load_state(game)
+    game_engine = engine.get(game.kind)
+    seats = [seat for seat in game_engine.to_move(state) if seat in levels]
+    if not seats:
+        return None
+    seat = seats[0]
+    seed = (game.seed * 1_000_003 + state.ply) & ((1 << 63) - 1)
+    return Turn(game.pk, game.version, seat, levels[seat], game_engine, state, seed)
+
+
+def play(turn: Turn, move) -> bool:
+    """Store the bot's move through the one move path; False if the game moved on."""
+    try:
+        services.submit_action(
+            turn.game_id, turn.seat, move, turn.version, f"bot-{turn.version}-{turn.seat}"
+        )
+    except services.Rejected as exc:
+        log.info("bot move in %s not stored: %s", turn.game_id, exc)
+        return False
+    return True
+
+
+def play_turn(game_id: str) -> bool:
+    """Synchronously play the bot turn due in the game, if any; True if a move was stored."""
+    turn = next_turn(game_id)
+    return turn is not None and play(turn, turn.choose())
+
+
+def has_bots(game_id: str) -> bool:
+    return BotSeat.objects.filter(game_id=game_id).exists()
+
+
+def start_bot_game(user, request, level: str, seat: int | None = None):
+    """A casual game of ``request`` (a ``matchmaking.Request``) between ``user``, at
+    ``seat`` (None: at random), and bots of ``level`` in every other seat."""
+    if level not in engine_bots.LEVELS:
+        raise services.Rejected(services.MALFORMED, f"bot levels: {', '.join(engine_bots.LEVELS)}")
+    if seat is None:
+        seat = secrets.randbelow(request.num_players)
+    if not 0 <= seat < request.num_players:
+        raise services.Rejected(engine.errors.INVALID_SEAT, f"there is no seat {seat}")
+    players = [Player(bot=level) for _ in range(request.num_players)]
+    players[seat] = Player(user=user)
+    with transaction.atomic():
+        game, _ = start_game(request.kind, request.options, players, creator=user, source="bot")
+    return game
+
+
+# -- scheduling ----------------------------------------------------------------------------
+def attach() -> None:
+    """Run bot turns on the running event loop from now on (call from async code)."""
+    global _loop
+    _loop = asyncio.get_running_loop()
+
+
+def poke(game_id: str) -> None:
+    """A game changed: play its bot turns soon, without blocking the caller."""
+    if not getattr(settings, "LOBBY_BOTS_AUTOPLAY", True):
+        return
+    loop = _loop
+    if loop is not None and loop.is_running() and not loop.is_closed():
+        loop.call_soon_threadsafe(_spawn, game_id)
+    else:
+        _executor.submit(_play_in_thread, game_id)
+
+
+def _spawn(game_id: str) -> None:
+    if game_id in _tasks:
+        _again.add(game_id)
+        return
+    _tasks[game_id] = asyncio.get_running_loop().create_task(_play_async(game_id))
+
+
+async def _play_async(game_id: str) -> None:
+    try:
+        while True:
+            _again.discard(game_id)
+            turn = await database_sync_to_async(next_turn)(game_id)
+            played = False
+            if turn is not None:
+                move = await asyncio.to_thread(turn.choose)
+                played = await database_sync_to_async(play)(turn, move)
+            if not played and game_id not in _again:
+                return
+    except Exception:
+        log.exception("bot turn failed in game %s", game_id)
+    finally:
+        _tasks.pop(game_id, None)
+
+
+def _play_in_thread(game_id: str) -> None:
+    try:
+        play_turn(game_id)  # the move it stores pokes the next turn
+    except Exception:
+        log.exception("bot turn failed in game %s", game_id)
+    finally:
+        close_old_connections()
+
+
+def resume_all() -> int:
+    """Poke every active game with a bot seat (after a restart); returns how many."""
+    ids = list(
+        Game.objects.filter(status=Game.Status.ACTIVE, bots__isnull=False)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    for game_id in ids:
+        poke(game_id)
+    return len(ids)

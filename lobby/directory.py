@@ -1,0 +1,104 @@
+"""The live-game directory: games in progress (players, kind, spectators), recently
+finished games for replay, and online counts, all read from the database.
+
+Changes are announced to the ``lobby.directory`` group (see ``lobby.signals``): a game
+started or ended, or its spectator count changed. Lobby sockets forward them.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q
+
+import engine
+from engine import EngineError
+from game_server.models import Connection, Game, Seat
+from game_server.services import display_name
+
+from . import notify
+from .models import LobbyConnection
+
+LIVE_LIMIT = 50
+RECENT_LIMIT = 20
+
+
+def _games():
+    seats = Seat.objects.select_related("user", "user__profile").order_by("index")
+    return Game.objects.prefetch_related(Prefetch("seats", queryset=seats)).annotate(
+        spectators=Count("connections", filter=Q(connections__seat__isnull=True))
+    )
+
+
+def _title(kind: str) -> str:
+    try:
+        return engine.get(kind).title
+    except EngineError:
+        return kind
+
+
+def entry(game: Game) -> dict:
+    """One game as the directory shows it (``game`` from :func:`_games`)."""
+    return {
+        "game": game.pk,
+        "kind": game.kind,
+        "title": _title(game.kind),
+        "status": game.status,
+        "rated": game.rated,
+        "players": [
+            {
+                "seat": seat.index,
+                "name": display_name(seat.user) if seat.user_id else seat.name,
+                "user": seat.user_id,
+            }
+            for seat in game.seats.all()
+        ],
+        "spectators": getattr(game, "spectators", 0),
+        "version": game.version,
+        "started_at": game.started_at.isoformat() if game.started_at else None,
+        "finished_at": game.finished_at.isoformat() if game.finished_at else None,
+        "outcome": game.outcome,
+    }
+
+
+def game_entry(game_id: str) -> dict | None:
+    game = _games().filter(pk=game_id).first()
+    return None if game is None else entry(game)
+
+
+def live(limit: int = LIVE_LIMIT) -> list[dict]:
+    games = _games().filter(status=Game.Status.ACTIVE).order_by("-started_at")[:limit]
+    return [entry(game) for game in games]
+
+
+def recent(limit: int = RECENT_LIMIT) -> list[dict]:
+    games = _games().filter(status=Game.Status.FINISHED).order_by("-finished_at")[:limit]
+    return [entry(game) for game in games]
+
+
+def online() -> dict:
+    """Distinct users with a lobby socket open, and with a seat's game socket open."""
+    return {
+        "lobby": LobbyConnection.objects.values("user").distinct().count(),
+        "playing": Connection.objects.filter(seat__isnull=False)
+        .values("game", "seat")
+        .distinct()
+        .count(),
+        "spectating": Connection.objects.filter(seat__isnull=True).count(),
+    }
+
+
+def snapshot() -> dict:
+    return {"live": live(), "recent": recent(), "online": online()}
+
+
+def announce(game_id: str, event: str) -> None:
+    """Tell every lobby socket that a game ``started``, ``ended`` or has new ``spectators``."""
+    game = game_entry(game_id)
+    if game is not None:
+        notify.send_now(
+            notify.DIRECTORY_GROUP,
+            {"type": "lobby.directory", "event": event, "game": game, "online": online()},
+        )
+
+
+def announce_online() -> None:
+    notify.send(notify.DIRECTORY_GROUP, {"type": "lobby.online", "online": online()})

@@ -1,0 +1,58 @@
+"""What the lobby does when the game server stores something (connected in ``apps``).
+
+The service layer stores moves, starts and finishes games, and records game sockets;
+the lobby reacts after the transaction commits, in whichever process stored it:
+
+* a move stored or a game started: the bot runner checks for a bot turn (``lobby.bots``);
+* a rated game finished: its ratings are updated, once (``lobby.ratings``);
+* a game started or ended, or a spectator came or went: the directory hears of it.
+
+Every reaction is ``robust``: a failure is logged and never reaches the move path.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
+from game_server.models import Connection, Game, Move
+
+from . import bots, directory, ratings
+
+
+def _later(function, *args) -> None:
+    transaction.on_commit(lambda: function(*args), robust=True)
+
+
+def _bot_check(game_id: str) -> None:
+    if bots.has_bots(game_id):
+        bots.poke(game_id)
+
+
+def move_stored(sender, instance: Move, created: bool, **kwargs) -> None:
+    if created:
+        _later(_bot_check, instance.game_id)
+
+
+def game_saved(sender, instance: Game, created: bool, update_fields=None, **kwargs) -> None:
+    if created or (update_fields is not None and "status" not in update_fields):
+        return
+    if instance.status == Game.Status.ACTIVE:
+        _later(_bot_check, instance.pk)
+        _later(directory.announce, instance.pk, "started")
+    elif instance.status == Game.Status.FINISHED:
+        _later(ratings.apply_game, instance.pk)
+    if instance.status in (Game.Status.FINISHED, Game.Status.ABORTED):
+        _later(directory.announce, instance.pk, "ended")
+
+
+def connection_changed(sender, instance: Connection, **kwargs) -> None:
+    if instance.seat is None:
+        _later(directory.announce, instance.game_id, "spectators")
+
+
+def connect() -> None:
+    post_save.connect(move_stored, sender=Move, dispatch_uid="lobby.move_stored")
+    post_save.connect(game_saved, sender=Game, dispatch_uid="lobby.game_saved")
+    post_save.connect(connection_changed, sender=Connection, dispatch_uid="lobby.connection_saved")
+    post_delete.connect(connection_changed, sender=Connection, dispatch_uid="lobby.connection_gone")

@@ -1,0 +1,64 @@
+"""The lobby's JSON HTTP API (docs/protocol.md, "Lobby"), read-only: the leaderboard,
+rating histories, the live-game directory and the tables. Errors and method checks come
+from the game server's ``api`` decorator."""
+
+from __future__ import annotations
+
+from django.http import JsonResponse
+
+import engine
+from engine import EngineError
+from game_server import services
+from game_server.views import api
+
+from . import directory, ratings, tables
+
+
+def _kind(request) -> str:
+    kind = request.GET.get("kind", "")
+    try:
+        engine.get(kind)
+    except EngineError as exc:
+        raise services.Rejected(exc.code, exc.message) from exc
+    return kind
+
+
+def _limit(request, default: int, most: int) -> int:
+    value = request.GET.get("limit", "")
+    if not value:
+        return default
+    if not value.isdigit() or not 1 <= int(value) <= most:
+        raise services.Rejected(services.MALFORMED, f"limit is 1-{most}")
+    return int(value)
+
+
+@api("GET")
+def leaderboard(request):
+    kind = _kind(request)
+    return JsonResponse(
+        {"kind": kind, "ratings": ratings.leaderboard(kind, _limit(request, 50, 200))}
+    )
+
+
+@api("GET")
+def rating_history(request, user_id: int):
+    kind = _kind(request)
+    return JsonResponse({"user": user_id, "kind": kind, "history": ratings.history(user_id, kind)})
+
+
+@api("GET")
+def live_directory(request):
+    return JsonResponse(directory.snapshot())
+
+
+@api("GET")
+def open_tables(request):
+    return JsonResponse({"tables": tables.open_tables()})
+
+
+@api("GET")
+def table(request, code: str):
+    found = tables.Table.objects.filter(code=code.upper()).first()
+    if found is None:
+        raise services.Rejected(services.NOT_FOUND, f"no table {code!r}")
+    return JsonResponse({"table": tables.table_data(found)})
