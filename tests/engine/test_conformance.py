@@ -5,10 +5,13 @@ of it, each on the property it breaks."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import itertools
+import os
 import subprocess
 import sys
 
+import msgpack
 import pytest
 from hypothesis import find, given
 from hypothesis import strategies as st
@@ -17,6 +20,7 @@ import engine
 from engine import EngineError, Game, Rules
 from engine.core import draw, win
 from engine.errors import MALFORMED_MOVE
+from engine.rng import Rng, seed_state
 from engine.testing import (
     EXPECT_FAILURE_SETTINGS,
     PROPERTIES,
@@ -260,3 +264,47 @@ def test_the_kit_catches_a_broken_game(flaw):
     broken = Game(dataclasses.replace(HIGH_CARD, **changes))
     with pytest.raises(AssertionError, match=message):
         run_property(broken, prop, max_examples=200, **EXPECT_FAILURE_SETTINGS)
+
+
+# -- determinism across processes ----------------------------------------------------------
+# Within one process, iterating a set of strings always gives the same order; between
+# processes it need not (PYTHONHASHSEED). A replay must not depend on it.
+REPLAY_IN_CHILD = """
+import hashlib, sys, msgpack, engine
+for name, players, seed, log in msgpack.unpackb(sys.stdin.buffer.read()):
+    game = engine.get(name)
+    state = game.replay(game.initial_state(players, seed), log)
+    print(name, hashlib.sha256(msgpack.packb(game.state_to_data(state))).hexdigest())
+"""
+
+
+def _random_log(game, num_players, seed, plies=60):
+    chooser = Rng(seed_state(seed))
+    state = game.initial_state(num_players, seed)
+    log = []
+    while len(log) < plies and not game.is_over(state):
+        seat = game.to_move(state)[0]
+        moves = game.legal_moves(state)
+        move_data = game.move_to_data(moves[chooser.below(len(moves))])
+        state = game.apply(state, move_data, seat)
+        log.append([seat, move_data])
+    return log, state
+
+
+def test_replays_do_not_depend_on_the_hash_seed():
+    expected, jobs = [], []
+    for game in engine.all_games():
+        seed = 12345
+        log, final = _random_log(game, game.max_players, seed)
+        digest = hashlib.sha256(msgpack.packb(game.state_to_data(final))).hexdigest()
+        expected.append(f"{game.name} {digest}")
+        jobs.append([game.name, game.max_players, seed, log])
+    for hash_seed in ("1", "2"):
+        child = subprocess.run(
+            [sys.executable, "-c", REPLAY_IN_CHILD],
+            input=msgpack.packb(jobs),
+            capture_output=True,
+            env={**os.environ, "PYTHONHASHSEED": hash_seed},
+            check=True,
+        )
+        assert child.stdout.decode().split("\n")[:-1] == expected, f"PYTHONHASHSEED={hash_seed}"
