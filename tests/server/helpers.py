@@ -47,13 +47,14 @@ class Client:
         self.seen.append(message)
         return message
 
-    async def expect(self, *types: str, wait: float = 3) -> dict:
-        """The next message of one of ``types``, skipping presence/chat/pong otherwise."""
+    async def expect(self, *types: str, skip=(), wait: float = 3) -> dict:
+        """The next message of one of ``types``, skipping presence/chat/pong (and the
+        types in ``skip``); any other message fails the test."""
         while True:
             message = await self.recv(wait)
             if message["type"] in types:
                 return message
-            assert message["type"] in SKIP, message
+            assert message["type"] in SKIP + tuple(skip), message
 
     async def quiet(self, wait: float = 0.2) -> bool:
         """True when nothing but presence/chat arrives within ``wait`` seconds."""
