@@ -38,7 +38,7 @@ BASE_GAP = 100.0
 GAP_PER_SECOND = 25.0
 MAX_GAP = 1000.0
 MAX_CANDIDATES = 200
-RETRIES = 8
+RETRIES = 30
 
 ALREADY_QUEUED = "already_queued"
 AT_A_TABLE = "at_a_table"
@@ -87,32 +87,39 @@ def join_queue(user, request: Request, channel_name="", bot_after=None, bot_leve
             raise Rejected(MALFORMED, "bot_after is a number of seconds")
         if bot_level not in BOT_LEVELS:
             raise Rejected(MALFORMED, f"bot levels: {', '.join(BOT_LEVELS)}")
-    with transaction.atomic():
-        if TableMember.objects.filter(user=user, table__status=Table.Status.OPEN).exists():
-            raise Rejected(AT_A_TABLE, "leave your table before queueing")
-        Ticket.objects.filter(user=user, status=Ticket.Status.WAITING).update(
-            status=Ticket.Status.CANCELLED
-        )
-        try:
-            with transaction.atomic():
-                return Ticket.objects.create(
-                    user=user,
-                    channel_name=channel_name,
-                    kind=request.kind,
-                    num_players=request.num_players,
-                    options=request.options,
-                    bucket=request.bucket,
-                    rated=request.rated,
-                    rating=ratings.current_mu(user, request.kind),
-                    bot_after=bot_after,
-                    bot_level=bot_level if bot_after is not None else "",
-                )
-        except IntegrityError as exc:  # the partial unique constraint: a concurrent join won
-            raise Rejected(ALREADY_QUEUED, "you are already queueing") from exc
+    return retrying(_join, user, request, channel_name, bot_after, bot_level)
+
+
+def _join(user, request: Request, channel_name, bot_after, bot_level) -> Ticket:
+    if TableMember.objects.filter(user=user, table__status=Table.Status.OPEN).exists():
+        raise Rejected(AT_A_TABLE, "leave your table before queueing")
+    Ticket.objects.filter(user=user, status=Ticket.Status.WAITING).update(
+        status=Ticket.Status.CANCELLED
+    )
+    try:
+        with transaction.atomic():
+            return Ticket.objects.create(
+                user=user,
+                channel_name=channel_name,
+                kind=request.kind,
+                num_players=request.num_players,
+                options=request.options,
+                bucket=request.bucket,
+                rated=request.rated,
+                rating=ratings.current_mu(user, request.kind),
+                bot_after=bot_after,
+                bot_level=bot_level if bot_after is not None else "",
+            )
+    except IntegrityError as exc:  # the partial unique constraint: a concurrent join won
+        raise Rejected(ALREADY_QUEUED, "you are already queueing") from exc
 
 
 def leave_queue(user=None, channel_name=None) -> int:
     """Cancel the waiting tickets of ``user`` (or of one socket); returns how many."""
+    return retrying(_leave, user, channel_name)
+
+
+def _leave(user, channel_name) -> int:
     tickets = Ticket.objects.filter(status=Ticket.Status.WAITING)
     if user is not None:
         tickets = tickets.filter(user=user)
@@ -147,8 +154,9 @@ def pick_group(waiting: list[Ticket], size: int, now, rated: bool) -> list[Ticke
     return None
 
 
-def _retrying(function, *args):
-    """Run ``function`` in a transaction, again after a lost race or a busy database."""
+def retrying(function, *args):
+    """Run ``function`` in a transaction, again after a lost race or a locked database
+    (SQLite reports a lock it cannot wait for, e.g. in shared-cache mode, at once)."""
     for attempt in range(RETRIES):
         try:
             with transaction.atomic():
@@ -158,7 +166,7 @@ def _retrying(function, *args):
         except OperationalError as exc:
             if "locked" not in str(exc) or attempt == RETRIES - 1:
                 raise
-            time.sleep(0.01 * (attempt + 1))
+            time.sleep(0.005 * (attempt + 1) * (1 + secrets.randbelow(100) / 100))
     return []
 
 
@@ -202,7 +210,7 @@ def _match_bucket(bucket: str) -> list:
 
 def match(bucket: str) -> list:
     """Start every game the bucket's waiting tickets can fill; returns the new games."""
-    return _retrying(_match_bucket, bucket)
+    return retrying(_match_bucket, bucket)
 
 
 def _bot_fallback(ticket_id: int):
@@ -223,7 +231,7 @@ def _bot_fallback(ticket_id: int):
 
 def match_with_bots(ticket_id: int):
     """Seat a ticket that waited ``bot_after`` seconds with bots; the game, or None."""
-    return _retrying(_bot_fallback, ticket_id) or None
+    return retrying(_bot_fallback, ticket_id) or None
 
 
 def poll(ticket_id: int) -> Ticket | None:
