@@ -43,19 +43,27 @@ def test_perft_matches_the_published_counts(fen, depth, nodes):
 @pytest.mark.parametrize("fen", [chess_rules.START_FEN, KIWIPETE, POSITION_3, POSITION_5])
 def test_the_perft_hook_agrees_with_the_generic_count_through_play(fen):
     """The fast hook (internal make, leaf counting) against legal_moves + play + outcome."""
+    position = CHESS.rules.from_text(fen, 2)
+    assert CHESS.rules.perft(position, 2) == generic(position, 2)
+
+
+def generic(position, depth):
+    """engine.core.perft's recursion on the public rules: legal_moves, play, outcome."""
     rules = CHESS.rules
-    position = rules.from_text(fen, 2)
+    if depth == 0:
+        return 1
+    if rules.outcome(position) is not None:
+        return 0
+    return sum(
+        generic(rules.play(position, m, None), depth - 1) for m in rules.legal_moves(position)
+    )
 
-    def generic(position, depth):
-        if depth == 0:
-            return 1
-        if rules.outcome(position) is not None:
-            return 0
-        return sum(
-            generic(rules.play(position, m, None), depth - 1) for m in rules.legal_moves(position)
-        )
 
-    assert rules.perft(position, 2) == generic(position, 2)
+def test_the_perft_hook_stops_at_threefold_repetition_like_the_generic_count():
+    # Two knight round trips in: going back to the start within 2 plies repeats it thrice.
+    moves = ["g1f3", "g8f6", "f3g1", "f6g8", "g1f3", "g8f6"]
+    state = CHESS.replay(CHESS.initial_state(2), [(None, m) for m in moves])
+    assert CHESS.rules.perft(state.position, 3) == generic(state.position, 3) == 11522
 
 
 def test_perft_stops_at_positions_drawn_by_rule():
