@@ -1,0 +1,162 @@
+"""The service layer: the one move path, its guarantees and the per-process state cache."""
+
+from __future__ import annotations
+
+import pytest
+
+import engine
+from game_server import services
+from game_server.models import Game, Move, Seat
+from tests.server.helpers import new_game
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    services.cache.clear()
+    yield
+    services.cache.clear()
+
+
+def submit(game, seat, data, version, request_id=None):
+    return services.submit_action(game.pk, seat, data, version, request_id, broadcast=False)
+
+
+@pytest.mark.django_db
+def test_create_and_take_seats():
+    game = services.create_game("connect4", 2)
+    assert game.status == "waiting" and game.options == {} and isinstance(game.seed, int)
+    seat, token = services.take_seat(game, None, name="bot")
+    assert seat.index == 0 and seat.token_hash != token and len(token) > 30
+    assert services.seat_for_token(game.pk, token) == 0
+    assert services.seat_for_token(game.pk, token + "x") is None
+    with pytest.raises(services.Rejected) as taken:
+        services.take_seat(game, None, index=0)
+    assert taken.value.code == "seat_taken"
+    services.take_seat(game, None, index=1)
+    game.refresh_from_db()
+    assert game.status == "active" and game.started_at is not None
+    with pytest.raises(services.Rejected) as full:
+        services.take_seat(game, None)
+    assert full.value.code == "game_full"
+    for kind, players, options, code in [
+        ("nope", 2, None, "unknown_game"),
+        ("tictactoe", 3, None, "invalid_players"),
+        ("tictactoe", 2, {"size": 4}, "invalid_options"),
+    ]:
+        with pytest.raises(services.Rejected) as bad:
+            services.create_game(kind, players, options)
+        assert bad.value.code == code
+
+
+@pytest.mark.django_db
+def test_a_user_retaking_a_seat_gets_a_new_token():
+    user = services.create_guest()
+    game = services.create_game("tictactoe", 2)
+    seat, old = services.take_seat(game, user)
+    again, new = services.take_seat(game, user)
+    assert seat.pk == again.pk and old != new
+    assert services.seat_for_token(game.pk, old) is None
+    assert services.seat_for_token(game.pk, new) == 0
+    assert services.seat_for_user(game.pk, user) == 0
+
+
+@pytest.mark.django_db
+def test_submit_action_stores_moves_and_finishes_the_game():
+    game, _ = new_game()
+    for version, square in enumerate([0, 3, 1, 4, 2]):
+        result = submit(game, version % 2, square, version, f"r{version}")
+        assert result.version == version + 1 and not result.duplicate
+    game.refresh_from_db()
+    assert game.status == "finished" and game.version == 5
+    assert game.outcome == {
+        "winners": [0],
+        "draw": False,
+        "reason": "three_in_a_row",
+        "scores": None,
+    }
+    assert list(Move.objects.filter(game=game).values_list("ply", "description")) == [
+        (1, "a3"), (2, "a2"), (3, "b3"), (4, "b2"), (5, "c3")
+    ]  # fmt: skip
+    duplicate = submit(game, 0, 0, 0, "r0")
+    assert duplicate.duplicate and duplicate.version == 1
+    with pytest.raises(services.Rejected) as over:
+        submit(game, 1, 8, 5, "late")
+    assert over.value.code == "game_over"
+
+
+@pytest.mark.django_db
+def test_rejections_store_nothing():
+    game, _ = new_game()
+    cases = [
+        ((0, 0, 1, "a"), "stale_version"),
+        ((1, 0, 0, "b"), "not_your_turn"),
+        ((0, 9, 0, "c"), "illegal_move"),
+        ((0, 1.5, 0, "d"), "malformed_move"),
+        ((0, b"x", 0, "e"), "malformed_move"),
+        ((2, 0, 0, "f"), "not_a_player"),
+        ((0, 0, 0, "x" * 65), "malformed"),
+        ((0, 0, "0", "g"), "malformed"),
+        ((0, {"action": "accept_draw"}, 0, "h"), "no_draw_offer"),
+    ]
+    for (seat, data, version, request_id), code in cases:
+        with pytest.raises(services.Rejected) as rejected:
+            submit(game, seat, data, version, request_id)
+        assert rejected.value.code == code, (data, rejected.value)
+    with pytest.raises(services.Rejected) as missing:
+        services.submit_action("nosuchgame", 0, 0, 0, "z")
+    assert missing.value.code == "not_found"
+    assert Move.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_writer_that_read_an_old_version_loses_on_the_ply_constraint(monkeypatch):
+    """Two writers that both read version 0 (as two processes could): the unique
+    (game, ply) constraint stores one move and answers the other ``stale_version``."""
+    game, _ = new_game()
+    submit(game, 0, 4, 0, "first")
+    stale = Game.objects.get(pk=game.pk)
+    stale.version = 0  # what the second writer read before the first one committed
+    monkeypatch.setattr(services, "_lock_game", lambda game_id: stale)
+    services.cache.clear()
+    with pytest.raises(services.Rejected) as rejected:
+        submit(game, 0, 0, 0, "second")
+    assert rejected.value.code == "stale_version"
+    assert list(Move.objects.values_list("request_id", flat=True)) == ["first"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cache_is_checked_against_the_database(monkeypatch):
+    game, _ = new_game("connect4")
+    submit(game, 0, 3, 0)
+    submit(game, 1, 3, 1)
+    assert services.cache.get(game.pk).ply == 2
+    # Another process stores two moves: this process replays only those two.
+    game_engine = engine.get("connect4")
+    state = services.cache.get(game.pk)
+    for seat, column in [(0, 4), (1, 4)]:
+        state = game_engine.apply(state, column, seat)
+        Move.objects.create(game=game, ply=state.ply, seat=seat, data=column)
+    Game.objects.filter(pk=game.pk).update(version=4)
+    applied = []
+    original = engine.Game.apply
+    monkeypatch.setattr(
+        engine.Game, "apply", lambda self, *args: applied.append(args[1]) or original(self, *args)
+    )
+    game.refresh_from_db()
+    assert services.load_state(game).position == state.position
+    assert applied == [4, 4]
+    # A cached state ahead of the database (a rolled-back write) is not trusted.
+    services.cache.put(game.pk, game_engine.apply(state, 0, 0))
+    assert services.load_state(game).ply == 4
+
+
+@pytest.mark.django_db
+def test_seat_of_a_token_client_and_players():
+    game, _ = new_game()
+    assert [p["name"] for p in services.players(game.pk)] == ["p0", "p1"]
+    assert Seat.objects.filter(game=game).count() == 2
+    services.connect(game.pk, "chan-1", 0)
+    services.connect(game.pk, "chan-2", None)
+    assert services.presence(game.pk)["spectators"] == 1
+    assert [p["connected"] for p in services.players(game.pk)] == [True, False]
+    assert services.clear_connections() == 2
