@@ -5,7 +5,9 @@ Moves are UCI strings: ``"e2e4"``, ``"e1g1"`` (castling is the king's two-square
 ``to_text``); ``describe_move`` gives SAN, and :func:`san` / :func:`pgn` are helpers for
 the server (replays, exports).
 
-Draw rules. A game server has no arbiter to claim to, so the game ends *automatically*:
+Draw rules. A game server has no arbiter to claim to, so the game ends *automatically*
+at the thresholds FIDE makes claimable (Art. 9.2, 9.3), where FIDE itself only ends the
+game without a claim at fivefold repetition or 75 moves (Art. 9.6):
 
 * ``threefold_repetition``: the same position (pieces, side to move, castling rights and
   en passant capture *if one is legal*) occurs for the third time;
@@ -20,6 +22,8 @@ Draw agreement, resignation and time-outs are engine actions (see :mod:`engine.c
 Position: a :class:`ChessPosition` holding the board (see :mod:`._chess_board`), the
 repetition keys of the earlier positions since the last capture or pawn move (so
 ``play`` stays pure and repetition needs no outside history), and the last move.
+
+Stored form (``encode``): ``{"fen", "history": [first four FEN fields, ...], "last_move"}``.
 
 View (the same for every seat, chess being a perfect-information game)::
 
