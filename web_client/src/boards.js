@@ -1,0 +1,635 @@
+// Board renderers, one per game. Each is a small class with the same face:
+//
+//   const board = createBoard(gameName, element, { onMove });
+//   board.render(view, { seat, interactive, lastMove });
+//
+// `view` is the engine's view of the position (engine/core.py Game.view): it carries
+// `position`, `to_move`, `outcome`, `text` (FEN and the like) and, for the seat to move,
+// `legal_moves`. Boards only ever offer moves found in `legal_moves`, so a click can
+// never produce a move the server has not listed; the server still has the last word.
+
+const h = (tag, attrs = {}, ...children) => {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "class") el.className = value;
+    else if (key === "text") el.textContent = value;
+    else if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
+    else el.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child !== null && child !== undefined) el.append(child);
+  }
+  return el;
+};
+export { h };
+
+const sameMove = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
+class BaseBoard {
+  constructor(root, { onMove } = {}) {
+    this.root = root;
+    this.onMove = onMove || (() => {});
+    this.view = null;
+    this.opts = {};
+    root.replaceChildren();
+    root.classList.add("board-host");
+  }
+
+  get legal() {
+    return (this.opts.interactive && this.view && this.view.legal_moves) || [];
+  }
+
+  isLegal(move) {
+    return this.legal.some((m) => sameMove(m, move));
+  }
+
+  // Any square click goes to the server if listed; otherwise the page shows why not.
+  attempt(move) {
+    this.onMove(move, this.isLegal(move));
+  }
+
+  // A click that is not a move at all: the page explains (not your turn, no moves...).
+  hint(text) {
+    this.onMove(null, false, text);
+  }
+
+  render(view, opts = {}) {
+    const plyChanged = !this.view || this.view.ply !== view.ply;
+    this.view = view;
+    this.opts = opts;
+    if (plyChanged) this.resetSelection();
+    this.draw();
+  }
+
+  resetSelection() {}
+  draw() {}
+}
+
+// ---------------------------------------------------------------- tic-tac-toe
+class TicTacToeBoard extends BaseBoard {
+  constructor(root, opts) {
+    super(root, opts);
+    this.grid = h("div", { class: "grid ttt", role: "grid", "aria-label": "Tic-tac-toe board" });
+    this.cells = [];
+    for (let i = 0; i < 9; i++) {
+      const name = "abc"[i % 3] + (3 - Math.floor(i / 3));
+      const cell = h("button", {
+        class: "cell",
+        type: "button",
+        "data-square": i,
+        "data-name": name,
+        "aria-label": name,
+        onclick: () => this.attempt(i),
+      });
+      this.cells.push(cell);
+      this.grid.append(cell);
+    }
+    root.append(this.grid);
+  }
+
+  draw() {
+    const board = String(this.view.position);
+    const line = winningLine(board);
+    this.cells.forEach((cell, i) => {
+      const mark = board[i];
+      cell.textContent = mark === "-" ? "" : mark === "x" ? "✕" : "◯";
+      cell.dataset.mark = mark;
+      cell.classList.toggle("legal", this.isLegal(i));
+      cell.classList.toggle("last", this.opts.lastMove === i);
+      cell.classList.toggle("win", !!line && line.includes(i));
+    });
+  }
+}
+
+const TTT_LINES = [
+  [0, 1, 2], [3, 4, 5], [6, 7, 8], [0, 3, 6], [1, 4, 7], [2, 5, 8], [0, 4, 8], [2, 4, 6],
+];
+function winningLine(board) {
+  return TTT_LINES.find(([a, b, c]) => board[a] !== "-" && board[a] === board[b] && board[b] === board[c]);
+}
+
+// ---------------------------------------------------------------- connect four
+export function connect4Grid(history) {
+  // grid[row][column], row 0 at the top; values 0/1 for the seat, null for empty.
+  const grid = Array.from({ length: 6 }, () => Array(7).fill(null));
+  const heights = Array(7).fill(0);
+  [...String(history)].forEach((digit, ply) => {
+    const column = Number(digit) - 1;
+    const row = 5 - heights[column]++;
+    grid[row][column] = ply % 2;
+  });
+  return grid;
+}
+
+class Connect4Board extends BaseBoard {
+  constructor(root, opts) {
+    super(root, opts);
+    this.focusColumn = 3;
+    this.grid = h("div", {
+      class: "grid c4",
+      role: "grid",
+      tabindex: "0",
+      "aria-label": "Connect Four board: arrow keys choose a column, Enter drops a disc",
+      onkeydown: (e) => this.key(e),
+    });
+    this.columns = [];
+    for (let c = 0; c < 7; c++) {
+      const col = h("button", {
+        class: "c4-col",
+        type: "button",
+        "data-col": c,
+        "aria-label": `column ${"abcdefg"[c]}`,
+        tabindex: "-1",
+        onclick: () => this.attempt(c),
+      });
+      col.cells = [];
+      for (let r = 0; r < 6; r++) {
+        const cell = h("span", { class: "c4-cell", "data-row": r });
+        col.cells.push(cell);
+        col.append(cell);
+      }
+      this.columns.push(col);
+      this.grid.append(col);
+    }
+    root.append(this.grid);
+  }
+
+  key(e) {
+    if (e.key === "ArrowLeft") this.focusColumn = Math.max(0, this.focusColumn - 1);
+    else if (e.key === "ArrowRight") this.focusColumn = Math.min(6, this.focusColumn + 1);
+    else if (e.key === "Enter" || e.key === " " || e.key === "ArrowDown") this.attempt(this.focusColumn);
+    else if (/^[1-7]$/.test(e.key)) this.attempt(Number(e.key) - 1);
+    else return;
+    e.preventDefault();
+    this.draw();
+  }
+
+  draw() {
+    const history = String(this.view.position ?? this.view.text ?? "");
+    const grid = connect4Grid(history);
+    const lastColumn = history.length ? Number(history.at(-1)) - 1 : null;
+    let lastRow = null;
+    if (lastColumn !== null) lastRow = grid.findIndex((row) => row[lastColumn] !== null);
+    this.columns.forEach((col, c) => {
+      col.classList.toggle("legal", this.isLegal(c));
+      col.classList.toggle("kbd", document.activeElement === this.grid && this.focusColumn === c);
+      col.cells.forEach((cell, r) => {
+        const seat = grid[r][c];
+        cell.dataset.seat = seat === null ? "" : seat;
+        cell.classList.toggle("last", c === lastColumn && r === lastRow);
+      });
+    });
+  }
+}
+
+// ---------------------------------------------------------------- square boards
+// A generic 8x8 board of buttons; subclasses give a name to each square and paint pieces.
+class SquareBoard extends BaseBoard {
+  constructor(root, opts, { label, cls }) {
+    super(root, opts);
+    this.grid = h("div", { class: `grid sq8 ${cls}`, role: "grid", "aria-label": label });
+    this.cells = [];
+    this.flipped = null;
+    root.append(this.grid);
+  }
+
+  // Row 0 is drawn at the top; (row, col) are board coordinates before flipping.
+  layout(flipped) {
+    if (this.flipped === flipped) return;
+    this.flipped = flipped;
+    this.grid.replaceChildren();
+    this.cells = [];
+    for (let vr = 0; vr < 8; vr++) {
+      for (let vc = 0; vc < 8; vc++) {
+        const row = flipped ? 7 - vr : vr;
+        const col = flipped ? 7 - vc : vc;
+        const info = this.squareInfo(row, col);
+        const cell = h("button", {
+          class: `cell ${(row + col) % 2 ? "dark" : "light"}`,
+          type: "button",
+          "data-square": info.name,
+          "aria-label": info.name,
+          disabled: info.playable === false ? true : undefined,
+          onclick: () => this.clickSquare(info.name),
+        });
+        cell.info = info;
+        if (vc === 0 && info.rankLabel) cell.append(h("span", { class: "coord rank", text: info.rankLabel }));
+        if (vr === 7 && info.fileLabel) cell.append(h("span", { class: "coord file", text: info.fileLabel }));
+        cell.piece = h("span", { class: "piece" });
+        cell.append(cell.piece);
+        this.cells.push(cell);
+        this.grid.append(cell);
+      }
+    }
+  }
+
+  cell(name) {
+    return this.cells.find((c) => c.info.name === String(name));
+  }
+}
+
+// ---------------------------------------------------------------- chess
+const GLYPHS = { k: "♚", q: "♛", r: "♜", b: "♝", n: "♞", p: "♟" };
+const PIECE_NAMES = { k: "king", q: "queen", r: "rook", b: "bishop", n: "knight", p: "pawn" };
+
+export function parseFen(fen) {
+  const [placement, turn] = String(fen).split(" ");
+  const board = {};
+  placement.split("/").forEach((rankText, i) => {
+    const rank = 8 - i;
+    let file = 0;
+    for (const ch of rankText) {
+      if (/\d/.test(ch)) file += Number(ch);
+      else {
+        board["abcdefgh"[file] + rank] = ch;
+        file++;
+      }
+    }
+  });
+  return { board, turn };
+}
+
+class ChessBoard extends SquareBoard {
+  constructor(root, opts) {
+    super(root, opts, { label: "Chess board", cls: "chess" });
+    this.selected = null;
+    this.promotion = null;
+  }
+
+  squareInfo(row, col) {
+    const name = "abcdefgh"[col] + (8 - row);
+    return { name, rankLabel: String(8 - row), fileLabel: "abcdefgh"[col] };
+  }
+
+  resetSelection() {
+    this.selected = null;
+    this.closePromotion();
+  }
+
+  fen() {
+    const v = this.view;
+    if (v.position && typeof v.position.fen === "string") return v.position.fen;
+    if (typeof v.text === "string") return v.text;
+    if (typeof v.position === "string") return v.position;
+    return "8/8/8/8/8/8/8/8 w - - 0 1";
+  }
+
+  movesFrom(square) {
+    return this.legal.filter((m) => typeof m === "string" && m.slice(0, 2) === square);
+  }
+
+  clickSquare(name) {
+    const { board, turn } = parseFen(this.fen());
+    const selected = this.selected;
+    this.selected = null;
+    if (selected) {
+      const candidates = this.movesFrom(selected).filter((m) => m.slice(2, 4) === name);
+      if (candidates.length === 1) this.attempt(candidates[0]);
+      else if (candidates.length > 1) {
+        this.selected = selected;
+        this.askPromotion(candidates);
+      } else if (name !== selected) {
+        if (this.movesFrom(name).length) this.selected = name;
+        else this.attempt(selected + name); // not legal: the server says why
+      }
+    } else if (this.movesFrom(name).length) {
+      this.selected = name;
+    } else if (board[name]) {
+      const mine = (board[name] === board[name].toUpperCase()) === (turn === "w");
+      this.hint(mine ? "That piece has no legal moves." : "That is not your piece.");
+    }
+    this.draw();
+  }
+
+  askPromotion(candidates) {
+    this.closePromotion();
+    const white = this.fen().split(" ")[1] === "w";
+    this.promotion = h(
+      "div",
+      { class: "promotion", role: "dialog", "aria-label": "Promote to" },
+      candidates
+        .sort((a, b) => "qrbn".indexOf(a[4]) - "qrbn".indexOf(b[4]))
+        .map((m) =>
+          h("button", {
+            type: "button",
+            class: `piece ${white ? "white" : "black"}`,
+            "data-promote": m[4],
+            "aria-label": PIECE_NAMES[m[4]],
+            text: GLYPHS[m[4]],
+            onclick: () => {
+              this.closePromotion();
+              this.selected = null;
+              this.attempt(m);
+              this.draw();
+            },
+          }),
+        ),
+    );
+    this.root.append(this.promotion);
+  }
+
+  closePromotion() {
+    if (this.promotion) this.promotion.remove();
+    this.promotion = null;
+  }
+
+  draw() {
+    const fen = this.fen();
+    const { board, turn } = parseFen(fen);
+    this.layout(this.opts.seat === 1);
+    const targets = new Set(this.selected ? this.movesFrom(this.selected).map((m) => m.slice(2, 4)) : []);
+    const movable = new Set(this.legal.map((m) => String(m).slice(0, 2)));
+    const lastMove = this.view.position?.last_move ?? this.opts.lastMove;
+    const last = typeof lastMove === "string" ? lastMove : "";
+    const checkSquare = this.view.position?.check ? kingSquare(board, turn) : null;
+    for (const cell of this.cells) {
+      const name = cell.info.name;
+      const piece = board[name];
+      cell.piece.textContent = piece ? GLYPHS[piece.toLowerCase()] + "\uFE0E" : "";
+      cell.piece.className = `piece ${piece ? (piece === piece.toUpperCase() ? "white" : "black") : ""}`;
+      cell.dataset.piece = piece || "";
+      cell.setAttribute(
+        "aria-label",
+        piece ? `${name} ${piece === piece.toUpperCase() ? "white" : "black"} ${PIECE_NAMES[piece.toLowerCase()]}` : name,
+      );
+      cell.classList.toggle("selected", this.selected === name);
+      cell.classList.toggle("target", targets.has(name));
+      cell.classList.toggle("capture", targets.has(name) && !!piece);
+      cell.classList.toggle("movable", movable.has(name));
+      cell.classList.toggle("last", last.slice(0, 2) === name || last.slice(2, 4) === name);
+      cell.classList.toggle("check", checkSquare === name);
+    }
+  }
+}
+
+function kingSquare(board, turn) {
+  const king = turn === "w" ? "K" : "k";
+  return Object.keys(board).find((sq) => board[sq] === king) || null;
+}
+
+// ---------------------------------------------------------------- checkers
+// PDN numbering: square n has index n-1, row = index div 4 (row 0 is black's back row,
+// drawn at the top for white), column = 2 * (index mod 4) + (1 on even rows).
+export function checkersSquareAt(row, col) {
+  if ((row + col) % 2 === 0) return null;
+  return row * 4 + Math.floor(col / 2) + 1;
+}
+
+export function parseCheckersFen(fen) {
+  const pieces = {};
+  const fields = String(fen).replace(/\.$/, "").split(":");
+  const turn = fields[0];
+  for (const field of fields.slice(1)) {
+    const colour = field[0];
+    for (const part of field.slice(1).split(",")) {
+      if (!part) continue;
+      const king = part.startsWith("K");
+      const range = part.replace("K", "").split("-").map(Number);
+      const [from, to] = [range[0], range[1] ?? range[0]];
+      for (let n = from; n <= to; n++) pieces[n] = { colour, king };
+    }
+  }
+  return { turn, pieces };
+}
+
+class CheckersBoard extends SquareBoard {
+  constructor(root, opts) {
+    super(root, opts, { label: "Checkers board", cls: "checkers" });
+    this.path = [];
+  }
+
+  squareInfo(row, col) {
+    const n = checkersSquareAt(row, col);
+    return n === null ? { name: `x${row}${col}`, playable: false } : { name: String(n) };
+  }
+
+  resetSelection() {
+    this.path = [];
+  }
+
+  fen() {
+    const v = this.view;
+    return typeof v.text === "string" ? v.text : v.position?.fen || "B:W:B";
+  }
+
+  // Moves are "11-15" or "15x24x31"; a path is the list of squares clicked so far.
+  matching(path) {
+    return this.legal.filter((m) => {
+      const squares = String(m).split(/[-x]/);
+      return path.every((sq, i) => squares[i] === sq);
+    });
+  }
+
+  clickSquare(name) {
+    const path = [...this.path, name];
+    const matches = this.matching(path);
+    const complete = matches.find((m) => String(m).split(/[-x]/).length === path.length);
+    if (complete && matches.length === 1) {
+      this.path = [];
+      this.attempt(complete);
+    } else if (matches.length) {
+      this.path = path;
+    } else if (this.matching([name]).length) {
+      this.path = [name];
+    } else if (this.path.length) {
+      const attempted = [...this.path, name].join("-");
+      this.path = [];
+      this.attempt(attempted);
+    } else if (this.opts.interactive) {
+      this.attempt(name);
+    }
+    this.draw();
+  }
+
+  draw() {
+    const { pieces } = parseCheckersFen(this.fen());
+    this.layout(this.opts.seat === 0);
+    const matches = this.path.length ? this.matching(this.path) : [];
+    const next = new Set(matches.map((m) => String(m).split(/[-x]/)[this.path.length]).filter(Boolean));
+    const movable = new Set(this.legal.map((m) => String(m).split(/[-x]/)[0]));
+    const last = this.opts.lastMove ? String(this.opts.lastMove).split(/[-x]/) : [];
+    for (const cell of this.cells) {
+      const name = cell.info.name;
+      const piece = cell.info.playable === false ? null : pieces[name];
+      cell.piece.className = piece ? `piece man ${piece.colour === "B" ? "black" : "white"}${piece.king ? " king" : ""}` : "piece";
+      cell.piece.textContent = piece && piece.king ? "♔\uFE0E" : "";
+      if (cell.info.playable !== false) {
+        cell.setAttribute(
+          "aria-label",
+          piece ? `${name} ${piece.colour === "B" ? "black" : "white"} ${piece.king ? "king" : "man"}` : name,
+        );
+      }
+      cell.classList.toggle("selected", this.path.includes(name));
+      cell.classList.toggle("target", next.has(name));
+      cell.classList.toggle("movable", movable.has(name));
+      cell.classList.toggle("last", last.includes(name));
+    }
+  }
+}
+
+// ---------------------------------------------------------------- reversi
+// Squares 0-63 with a1 = 0, h1 = 7, a8 = 56. Row 0 of the drawing is rank 8.
+export function reversiCells(position) {
+  // Accept a 64-character string (index 0 = a1) or an object carrying one.
+  let text = position;
+  if (position && typeof position === "object") {
+    text = position.board ?? position.cells ?? position.squares ?? "";
+  }
+  if (Array.isArray(text)) return text.map((v) => (v === 0 || v === "0" ? 0 : v === 1 || v === "1" ? 1 : null));
+  return [...String(text)].slice(0, 64).map((ch) => {
+    if ("bBxX0".includes(ch)) return 0;
+    if ("wWoO1".includes(ch)) return 1;
+    return null;
+  });
+}
+
+class ReversiBoard extends SquareBoard {
+  constructor(root, opts) {
+    super(root, opts, { label: "Reversi board", cls: "reversi" });
+    this.passButton = h("button", { type: "button", class: "btn pass-btn", text: "Pass", onclick: () => this.attempt("pass") });
+    root.append(this.passButton);
+  }
+
+  squareInfo(row, col) {
+    const index = (7 - row) * 8 + col;
+    return { name: String(index), rankLabel: String(8 - row), fileLabel: "abcdefgh"[col], algebraic: "abcdefgh"[col] + (8 - row) };
+  }
+
+  clickSquare(name) {
+    this.attempt(Number(name));
+  }
+
+  draw() {
+    const cells = reversiCells(this.view.position);
+    this.layout(false);
+    const last = this.opts.lastMove;
+    for (const cell of this.cells) {
+      const index = Number(cell.info.name);
+      const seat = cells[index];
+      cell.piece.className = seat === null || seat === undefined ? "piece" : `piece disc ${seat === 0 ? "black" : "white"}`;
+      cell.setAttribute("aria-label", `${cell.info.algebraic}${seat === 0 ? " black" : seat === 1 ? " white" : ""}`);
+      cell.classList.toggle("target", this.isLegal(index));
+      cell.classList.toggle("last", last === index);
+    }
+    this.passButton.hidden = !this.isLegal("pass");
+  }
+}
+
+// ---------------------------------------------------------------- liar's dice
+const PIPS = ["", "⚀", "⚁", "⚂", "⚃", "⚄", "⚅"];
+
+class LiarsDiceBoard extends BaseBoard {
+  constructor(root, opts) {
+    super(root, opts);
+    this.table = h("div", { class: "dice-table" });
+    this.controls = h("div", { class: "dice-controls" });
+    root.append(this.table, this.controls);
+    this.quantity = 1;
+    this.face = 2;
+  }
+
+  draw() {
+    const p = this.view.position || {};
+    const seat = this.opts.seat;
+    const names = this.opts.names || [];
+    const nameOf = (s) => names[s] || `Seat ${s + 1}`;
+    const counts = p.dice_counts || [];
+    const own = Array.isArray(p.dice) ? p.dice : null;
+    const bids = p.bids || [];
+    const bid = bids.length ? bids[bids.length - 1] : null;
+    const reveal = p.last_reveal;
+    this.table.replaceChildren(
+      h(
+        "div",
+        { class: "dice-bid", "data-testid": "current-bid" },
+        bid ? `${bid.quantity} × ${PIPS[bid.face]}` : "No bid yet",
+        bid ? h("span", { class: "muted", text: ` — ${nameOf(bid.seat)} bids ${bid.quantity} ${bid.face}s` }) : null,
+      ),
+      h("div", { class: "muted dice-info", text: `Round ${p.round ?? 1} · ${p.total_dice ?? 0} dice on the table` }),
+      h(
+        "div",
+        { class: "dice-seats" },
+        counts.map((n, s) =>
+          h(
+            "div",
+            { class: `dice-seat${this.view.to_move.includes(s) ? " to-move" : ""}${n === 0 ? " out" : ""}`, "data-seat": s },
+            h("span", { class: "name", text: nameOf(s) + (s === seat ? " (you)" : "") }),
+            h(
+              "span",
+              { class: "dice" },
+              s === seat && own
+                ? own.map((d) => h("span", { class: "die own", text: PIPS[d], title: String(d) }))
+                : Array.from({ length: n }, () => h("span", { class: "die hidden", text: "?" })),
+            ),
+          ),
+        ),
+      ),
+      reveal
+        ? h(
+            "div",
+            { class: "dice-reveal" },
+            h("div", {
+              text: `Last challenge: ${nameOf(reveal.challenger)} called ${nameOf(reveal.bidder)}'s ${reveal.quantity} × ${reveal.face}s — there were ${reveal.count}. ${nameOf(reveal.loser)} lost a die.`,
+            }),
+            h(
+              "div",
+              { class: "dice-reveal-hands" },
+              reveal.dice.map((hand, s) =>
+                h("span", { class: "dice small" }, h("b", { text: `${nameOf(s)}: ` }),
+                  hand.map((d) => h("span", { class: `die${d === reveal.face ? " hit" : ""}`, text: PIPS[d] }))),
+              ),
+            ),
+          )
+        : null,
+    );
+    const legalBids = this.legal.filter((m) => Array.isArray(m) && m[0] === "bid");
+    const canChallenge = this.isLegal("challenge");
+    this.controls.replaceChildren();
+    if (!legalBids.length && !canChallenge) return;
+    const quantities = [...new Set(legalBids.map((m) => m[1]))].sort((a, b) => a - b);
+    if (!quantities.includes(this.quantity)) this.quantity = quantities[0];
+    const faces = legalBids.filter((m) => m[1] === this.quantity).map((m) => m[2]);
+    if (!faces.includes(this.face)) this.face = faces[0];
+    const qSelect = h("select", { "aria-label": "quantity", onchange: (e) => { this.quantity = Number(e.target.value); this.draw(); } },
+      quantities.map((q) => h("option", { value: q, text: String(q), selected: q === this.quantity })));
+    const fSelect = h("select", { "aria-label": "face", onchange: (e) => { this.face = Number(e.target.value); } },
+      faces.map((f) => h("option", { value: f, text: `${PIPS[f]} ${f}s`, selected: f === this.face })));
+    this.controls.append(
+      legalBids.length ? h("label", {}, "Bid ", qSelect, " × ", fSelect) : null,
+      legalBids.length ? h("button", { type: "button", class: "btn primary", text: "Bid", onclick: () => this.attempt(["bid", this.quantity, this.face]) }) : null,
+      canChallenge ? h("button", { type: "button", class: "btn danger", text: "Liar!", onclick: () => this.attempt("challenge") }) : null,
+    );
+  }
+}
+
+// ---------------------------------------------------------------- fallback
+class GenericBoard extends BaseBoard {
+  constructor(root, opts) {
+    super(root, opts);
+    this.pre = h("pre", { class: "generic-position" });
+    this.moves = h("div", { class: "generic-moves" });
+    root.append(this.pre, this.moves);
+  }
+
+  draw() {
+    this.pre.textContent = this.view.text || JSON.stringify(this.view.position, null, 1);
+    this.moves.replaceChildren(
+      ...this.legal.map((m) => h("button", { type: "button", class: "btn", text: JSON.stringify(m), onclick: () => this.attempt(m) })),
+    );
+  }
+}
+
+const BOARDS = {
+  tictactoe: TicTacToeBoard,
+  connect4: Connect4Board,
+  chess: ChessBoard,
+  checkers: CheckersBoard,
+  reversi: ReversiBoard,
+  liars_dice: LiarsDiceBoard,
+};
+
+export function createBoard(game, root, opts) {
+  const Board = BOARDS[game] || GenericBoard;
+  return new Board(root, opts);
+}

@@ -1,0 +1,487 @@
+// The game page (/games/<id>/): play, or watch read-only, one live game.
+
+import { createBoard, h } from "./boards.js";
+import {
+  api,
+  copyText,
+  me,
+  resultText,
+  seatStyle,
+  setConnectionState,
+  setupNameButton,
+  toast,
+} from "./common.js";
+import { GameSocket } from "./socket.js";
+
+const page = document.getElementById("game-page");
+const gameId = page.dataset.gameId;
+const $ = (id) => document.getElementById(id);
+
+const socket = new GameSocket(gameId);
+window.boardroom = { socket }; // for the browser tests and curious developers
+
+let board = null;
+let boardKind = null;
+let user = null;
+let bannerDismissedAt = null;
+let messageTimer = null;
+let lastSeenPresence = null;
+
+const REJECTIONS = {
+  illegal_move: "That move is not legal here.",
+  not_your_turn: "It is not your turn.",
+  malformed_move: "The server could not read that move.",
+  game_over: "The game is over.",
+  not_a_player: "You are watching this game: only its players can move.",
+  not_started: "The game has not started yet: it is waiting for players.",
+  stale_version: "The position changed before your move arrived. Try again.",
+  rate_limited: "Slow down a little.",
+  no_draw_offer: "There is no draw offer to answer.",
+  draw_already_offered: "You have already offered a draw.",
+  invalid_seat: "You are no longer playing in this game.",
+};
+
+function showMessage(text, kind = "error") {
+  const el = $("message");
+  el.textContent = text;
+  el.dataset.kind = kind;
+  el.hidden = false;
+  clearTimeout(messageTimer);
+  messageTimer = setTimeout(() => {
+    el.hidden = true;
+  }, 6000);
+}
+
+function clearMessage() {
+  $("message").hidden = true;
+}
+
+// ------------------------------------------------------------------ names and seats
+function nameOf(seat) {
+  const player = socket.players.find((p) => p.seat === seat);
+  const style = seatStyle(boardKind || socket.view?.game, seat);
+  return player?.name || (socket.players.length ? "Open seat" : style.label);
+}
+
+function names() {
+  return socket.players.map((p) => p.name || `Seat ${p.seat + 1}`);
+}
+
+function isSeated() {
+  return socket.seat !== null && socket.seat !== undefined;
+}
+
+function bottomSeat(kind) {
+  if (isSeated()) return socket.seat;
+  return kind === "checkers" ? 1 : 0;
+}
+
+// ------------------------------------------------------------------ rendering
+function render() {
+  const view = socket.view;
+  if (!view) return;
+  const kind = view.game;
+  if (!board || boardKind !== kind) {
+    boardKind = kind;
+    board = createBoard(kind, $("board"), { onMove: onBoardMove });
+    page.dataset.kind = kind;
+    document.title = `Boardroom · ${socket.game?.title || kind}`;
+  }
+  const active = socket.status === "active";
+  const myTurn = active && isSeated() && view.to_move.includes(socket.seat);
+  board.render(view, {
+    seat: socket.seat,
+    interactive: myTurn && !socket.busy,
+    lastMove: lastMoveData(),
+    names: names(),
+  });
+  page.dataset.version = String(socket.version);
+  page.dataset.status = socket.status || "";
+  page.dataset.seat = isSeated() ? String(socket.seat) : "";
+  page.dataset.toMove = view.to_move.join(",");
+  renderStrips(kind);
+  renderStatus(myTurn);
+  renderActions();
+  renderMoves(kind);
+  renderBanner();
+  $("spectators").textContent = socket.spectators
+    ? `${socket.spectators} watching`
+    : "";
+  $("spectators").dataset.count = String(socket.spectators);
+}
+
+function lastMoveData() {
+  for (let i = socket.moves.length - 1; i >= 0; i--) {
+    const entry = socket.moves[i];
+    if (entry && entry.action === "move") return entry.move;
+    if (entry && entry.action !== "move") continue;
+    return null;
+  }
+  return null;
+}
+
+function playerChip(seat) {
+  const view = socket.view;
+  const player = socket.players.find((p) => p.seat === seat);
+  const style = seatStyle(view.game, seat);
+  const toMove = socket.status === "active" && view.to_move.includes(seat);
+  const offered = (view.draw_offers || []).includes(seat);
+  const out = view.active_seats && !view.active_seats.includes(seat);
+  return h(
+    "div",
+    { class: `player${toMove ? " to-move" : ""}${out ? " out" : ""}`, "data-seat": seat },
+    h("span", { class: "swatch", style: `background:${style.color}`, title: style.label }),
+    h("span", {
+      class: `presence${player?.connected ? " on" : ""}`,
+      title: player?.connected ? "connected" : "not connected",
+      "data-connected": player?.connected ? "1" : "0",
+    }),
+    h("span", { class: "pname", text: player?.name || (player?.taken ? `Seat ${seat + 1}` : "Open seat") }),
+    seat === socket.seat ? h("span", { class: "you", text: "(you)" }) : null,
+    offered ? h("span", { class: "tag", text: "offers a draw" }) : null,
+  );
+}
+
+function renderStrips(kind) {
+  const n = socket.view.players;
+  const top = $("strip-top");
+  const bottom = $("strip-bottom");
+  if (n === 2) {
+    const b = bottomSeat(kind);
+    top.replaceChildren(playerChip(1 - b));
+    bottom.replaceChildren(playerChip(b));
+    bottom.hidden = false;
+  } else {
+    top.replaceChildren(...Array.from({ length: n }, (_, s) => playerChip(s)));
+    bottom.hidden = true;
+  }
+}
+
+function renderStatus(myTurn) {
+  const view = socket.view;
+  const el = $("status");
+  let title;
+  let sub = "";
+  if (socket.status === "waiting") {
+    const free = socket.players.filter((p) => !p.taken).length;
+    title = `Waiting for ${free === 1 ? "an opponent" : `${free} more players`}`;
+    sub = isSeated() ? "Share the link so someone can join." : "A seat is free: you can join.";
+  } else if (socket.status === "finished" || socket.status === "aborted") {
+    const result = resultText(socket.outcome, names(), socket.seat);
+    title = socket.status === "aborted" ? "Game aborted" : result.title;
+    sub = socket.status === "aborted" ? "" : result.reason;
+  } else if (myTurn) {
+    title = socket.busy ? "Sending your move…" : "Your turn";
+  } else {
+    const movers = view.to_move.map((s) => nameOf(s));
+    title = movers.length ? `${movers.join(" & ")} to move` : "…";
+  }
+  if (!sub) {
+    if (isSeated()) {
+      const style = seatStyle(view.game, socket.seat);
+      sub = view.players === 2 && style.label ? `You play ${style.label}` : `You are seat ${socket.seat + 1}`;
+    } else {
+      sub = "You are watching";
+    }
+  }
+  el.replaceChildren(h("span", { class: "title", text: title }), h("span", { class: "sub", text: sub }));
+  el.dataset.turn = myTurn ? "mine" : "";
+}
+
+function renderActions() {
+  const view = socket.view;
+  const seated = isSeated();
+  const active = socket.status === "active";
+  const over = socket.status === "finished" || socket.status === "aborted";
+  const playing = seated && active && (view.active_seats || []).includes(socket.seat);
+  const offers = view.draw_offers || [];
+  const iOffered = offers.includes(socket.seat);
+  const othersOffered = offers.some((s) => s !== socket.seat);
+  $("btn-resign").hidden = !playing;
+  $("btn-draw").hidden = !playing || iOffered || othersOffered;
+  $("btn-accept").hidden = !playing || iOffered || !othersOffered;
+  $("btn-decline").hidden = !playing || iOffered || !othersOffered;
+  $("btn-rematch").hidden = !(over && seated);
+  $("btn-replay").hidden = !over;
+  let join = $("btn-join");
+  const canJoin = socket.status === "waiting" && !seated && socket.players.some((p) => !p.taken);
+  if (canJoin && !join) {
+    join = h("button", { id: "btn-join", type: "button", class: "btn primary", text: "Join this game", onclick: joinGame });
+    $("actions").prepend(join);
+  } else if (!canJoin && join) {
+    join.remove();
+  }
+}
+
+function moveText(entry) {
+  if (!entry) return "…";
+  if (entry.action !== "move") return null;
+  return entry.description || (entry.move === null ? "?" : JSON.stringify(entry.move));
+}
+
+function renderMoves(kind) {
+  const list = $("moves");
+  const entries = socket.moves.filter((e) => !e || e.action === "move");
+  const paired = socket.view.players === 2;
+  list.classList.toggle("single", !paired);
+  const items = [];
+  if (paired) {
+    for (let i = 0; i < entries.length; i += 2) {
+      items.push(h("li", { class: "num", text: `${i / 2 + 1}.` }));
+      items.push(h("li", { class: "mv", "data-ply": entries[i]?.version ?? "", text: moveText(entries[i]) }));
+      items.push(h("li", { class: "mv", "data-ply": entries[i + 1]?.version ?? "", text: entries[i + 1] ? moveText(entries[i + 1]) : "" }));
+    }
+  } else {
+    entries.forEach((entry, i) => {
+      items.push(h("li", { class: "num", text: `${i + 1}.` }));
+      items.push(
+        h("li", {
+          class: "mv",
+          "data-ply": entry?.version ?? "",
+          text: (entry && entry.seat !== undefined ? `${nameOf(entry.seat)}: ` : "") + moveText(entry),
+        }),
+      );
+    });
+  }
+  const last = items.filter((i) => i.classList.contains("mv") && i.textContent).at(-1);
+  if (last) last.classList.add("current");
+  list.replaceChildren(...items);
+  list.dataset.count = String(entries.length);
+  list.scrollTop = list.scrollHeight;
+}
+
+function renderBanner() {
+  const el = $("banner");
+  const over = socket.status === "finished" || socket.status === "aborted";
+  if (!over) {
+    el.hidden = true;
+    return;
+  }
+  const result = resultText(socket.outcome, names(), socket.seat);
+  const title = socket.status === "aborted" ? "Game aborted" : result.title;
+  el.replaceChildren(
+    h("strong", { class: "result", text: title }),
+    h("span", { class: "reason", text: socket.status === "aborted" ? "" : result.reason }),
+    h(
+      "div",
+      {},
+      isSeated() ? h("button", { type: "button", class: "btn primary", text: "Rematch", onclick: rematch }) : null,
+      " ",
+      h("a", { class: "btn", href: "replay/", text: "Replay" }),
+      " ",
+      h("button", {
+        type: "button",
+        class: "btn",
+        text: "Close",
+        onclick: () => {
+          bannerDismissedAt = socket.version;
+          el.hidden = true;
+        },
+      }),
+    ),
+  );
+  el.dataset.reason = socket.outcome?.reason || "";
+  el.hidden = bannerDismissedAt === socket.version;
+}
+
+// ------------------------------------------------------------------ acting
+function onBoardMove(move, legal, hint) {
+  if (!isSeated()) {
+    showMessage(REJECTIONS.not_a_player);
+    return;
+  }
+  if (socket.status === "waiting") {
+    showMessage(REJECTIONS.not_started);
+    return;
+  }
+  if (socket.status !== "active") {
+    showMessage(REJECTIONS.game_over);
+    return;
+  }
+  if (move === null) {
+    const myTurn = socket.view.to_move.includes(socket.seat);
+    showMessage(myTurn ? hint : REJECTIONS.not_your_turn);
+    return;
+  }
+  if (socket.busy) return;
+  if (socket.connState !== "open") {
+    showMessage("You are offline: your move will be sent when the connection is back.", "info");
+  }
+  // Illegal moves go to the server too: it has the last word, and says why not.
+  socket.move(move);
+  render();
+}
+
+function act(type) {
+  if (socket.busy) return;
+  socket.act(type);
+  render();
+}
+
+async function joinGame() {
+  try {
+    const data = await api(`/api/games/${encodeURIComponent(gameId)}/seats`, { method: "POST", body: {} });
+    socket.auth(data.token);
+    toast("You took a seat. Good luck!");
+  } catch (e) {
+    showMessage(e.message);
+  }
+}
+
+const REMATCH = /^↻ Rematch: (\/games\/[A-Za-z0-9_-]+\/)$/;
+
+async function rematch() {
+  try {
+    const game = socket.game;
+    const n = game?.num_players || socket.view.players;
+    const created = await api("/api/games", {
+      method: "POST",
+      body: { kind: socket.view.game, num_players: n, options: game?.options || {}, rated: !!game?.rated },
+    });
+    const id = created.game.id;
+    // Swap colours: take the next seat round the table.
+    await api(`/api/games/${encodeURIComponent(id)}/seats`, {
+      method: "POST",
+      body: { index: ((socket.seat ?? 0) + 1) % n },
+    });
+    socket.chat(`↻ Rematch: /games/${id}/`);
+    location.href = `/games/${id}/`;
+  } catch (e) {
+    showMessage(`Could not start a rematch: ${e.message}`);
+  }
+}
+
+// ------------------------------------------------------------------ chat
+function chatLine(nodes, cls = "") {
+  const log = $("chat-log");
+  log.append(h("li", { class: cls }, nodes));
+  while (log.children.length > 200) log.firstChild.remove();
+  log.scrollTop = log.scrollHeight;
+}
+
+function onChat(m) {
+  const match = REMATCH.exec(m.text);
+  if (match) {
+    const mine = m.seat !== null && m.seat === socket.seat;
+    chatLine(
+      [
+        h("span", { class: "who", text: m.name }),
+        mine ? "offered a rematch." : "offers a rematch. ",
+        mine ? null : h("a", { class: "btn primary", href: `${match[1]}?join=1`, text: "Play again" }),
+      ],
+      "sys rematch",
+    );
+    return;
+  }
+  chatLine([h("span", { class: "who", text: `${m.name}:` }), m.text]);
+}
+
+const ACTION_TEXT = {
+  resign: "resigned",
+  offer_draw: "offers a draw",
+  accept_draw: "accepted the draw",
+  decline_draw: "declined the draw",
+  timeout: "ran out of time",
+};
+
+function onAction(entry) {
+  if (entry.action !== "move" && ACTION_TEXT[entry.action]) {
+    chatLine(`${nameOf(entry.seat)} ${ACTION_TEXT[entry.action]}.`, "sys");
+  }
+}
+
+const everConnected = new Set();
+function onPresence(m) {
+  const now = new Map((m.players || []).map((p) => [p.seat, p.connected]));
+  if (lastSeenPresence) {
+    for (const [seat, connected] of now) {
+      const before = lastSeenPresence.get(seat);
+      if (before !== undefined && before !== connected && seat !== socket.seat) {
+        const text = connected ? (everConnected.has(seat) ? "is back" : "joined") : "disconnected";
+        chatLine(`${nameOf(seat)} ${text}.`, "sys");
+      }
+    }
+  }
+  for (const [seat, connected] of now) if (connected) everConnected.add(seat);
+  lastSeenPresence = now;
+}
+
+// ------------------------------------------------------------------ wiring
+socket.addEventListener("state", (e) => {
+  if (e.detail?.snapshot) {
+    lastSeenPresence = new Map(socket.players.map((p) => [p.seat, p.connected]));
+    for (const p of socket.players) if (p.connected) everConnected.add(p.seat);
+  }
+  render();
+});
+socket.addEventListener("action", (e) => onAction(e.detail));
+socket.addEventListener("presence", (e) => onPresence(e.detail));
+socket.addEventListener("chat", (e) => onChat(e.detail));
+socket.addEventListener("ack", () => {
+  clearMessage();
+  render();
+});
+socket.addEventListener("reject", (e) => {
+  const m = e.detail;
+  const text = REJECTIONS[m.code] || m.message || m.code;
+  showMessage(text + (m.code === "illegal_move" && m.message ? ` (${m.message})` : ""));
+  $("message").dataset.code = m.code;
+  render();
+});
+socket.addEventListener("error", (e) => console.warn("server error", e.detail));
+socket.addEventListener("fatal", (e) => {
+  $("status").textContent = e.detail.message;
+});
+socket.addEventListener("conn", (e) => {
+  const { state, detail } = e.detail;
+  setConnectionState(state, detail);
+  page.dataset.conn = state;
+  if (state !== "open" && socket.view) {
+    $("status").dataset.offline = "1";
+  } else {
+    delete $("status").dataset.offline;
+  }
+});
+
+$("btn-resign").addEventListener("click", () => {
+  if (window.confirm("Resign this game?")) act("resign");
+});
+$("btn-draw").addEventListener("click", () => act("offer_draw"));
+$("btn-accept").addEventListener("click", () => act("accept_draw"));
+$("btn-decline").addEventListener("click", () => act("decline_draw"));
+$("btn-rematch").addEventListener("click", rematch);
+$("btn-share").addEventListener("click", async () => {
+  const url = `${location.origin}/games/${gameId}/`;
+  toast((await copyText(url)) ? "Link copied: anyone with it can watch." : url);
+});
+$("chat-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const input = $("chat-input");
+  const text = input.value.trim();
+  if (!text) return;
+  if (!socket.chat(text.slice(0, 500))) showMessage("You are offline: chat is not sent.");
+  input.value = "";
+});
+
+setupNameButton();
+
+async function start() {
+  try {
+    user = await me(); // makes sure we have a session (a guest), so the socket knows our seat
+  } catch (e) {
+    console.warn("no session", e);
+  }
+  const params = new URLSearchParams(location.search);
+  if (params.get("join") === "1") {
+    history.replaceState(null, "", location.pathname);
+    try {
+      const data = await api(`/api/games/${encodeURIComponent(gameId)}/seats`, { method: "POST", body: {} });
+      socket.token = data.token;
+    } catch (e) {
+      if (e.code !== "game_full") showMessage(e.message);
+    }
+  }
+  socket.connect();
+}
+
+start();

@@ -1,0 +1,150 @@
+// The replay page (/games/<id>/replay/): step and scrub through a game's moves.
+// The positions come from web_client's replay.json, which replays the stored move log
+// through the engine on the server (the browser does not run the rules).
+
+import { createBoard, h } from "./boards.js";
+import { api, me, resultText, seatStyle, setupNameButton } from "./common.js";
+
+const page = document.getElementById("replay-page");
+const gameId = page.dataset.gameId;
+const $ = (id) => document.getElementById(id);
+
+let data = null;
+let board = null;
+let index = 0;
+let playing = null;
+const PLAY_ICON = '<svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true"><path d="M4 2v12l10-6z" fill="currentColor"/></svg>';
+const PAUSE_ICON = '<svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true"><path d="M3 2h4v12H3zM9 2h4v12H9z" fill="currentColor"/></svg>';
+
+function names() {
+  return (data?.players || []).map((p) => p.name || `Seat ${p.seat + 1}`);
+}
+
+function chip(seat) {
+  const style = seatStyle(data.kind, seat);
+  const view = data.plies[index].view;
+  const toMove = view.to_move.includes(seat);
+  return h(
+    "div",
+    { class: `player${toMove ? " to-move" : ""}`, "data-seat": seat },
+    h("span", { class: "swatch", style: `background:${style.color}`, title: style.label }),
+    h("span", { class: "pname", text: names()[seat] || style.label }),
+  );
+}
+
+function show(i) {
+  index = Math.max(0, Math.min(data.plies.length - 1, i));
+  const ply = data.plies[index];
+  board.render(ply.view, { seat: null, interactive: false, lastMove: ply.action === "move" ? ply.move : null, names: names() });
+  const n = ply.view.players;
+  if (n === 2) {
+    const bottom = data.kind === "checkers" ? 1 : 0;
+    $("strip-top").replaceChildren(chip(1 - bottom));
+    $("strip-bottom").replaceChildren(chip(bottom));
+  } else {
+    $("strip-top").replaceChildren(...Array.from({ length: n }, (_, s) => chip(s)));
+    $("strip-bottom").hidden = true;
+  }
+  $("rp-scrub").value = String(index);
+  const last = data.plies.length - 1;
+  $("rp-position").textContent = `Move ${index} of ${last}${ply.description ? ` · ${ply.description}` : ""}`;
+  page.dataset.ply = String(index);
+  for (const el of document.querySelectorAll("#moves .mv")) {
+    el.classList.toggle("current", Number(el.dataset.ply) === index);
+  }
+  const current = document.querySelector("#moves .mv.current");
+  if (current) current.scrollIntoView({ block: "nearest" });
+  $("rp-first").disabled = $("rp-prev").disabled = index === 0;
+  $("rp-next").disabled = $("rp-last").disabled = index === last;
+  const banner = $("banner");
+  const outcome = ply.view.outcome;
+  if (outcome && index === last) {
+    const result = resultText(outcome, names(), null);
+    banner.replaceChildren(h("strong", { text: result.title }), h("span", { class: "reason", text: result.reason }));
+    banner.classList.add("minimized");
+    banner.hidden = false;
+  } else {
+    banner.hidden = true;
+  }
+  if (index === last) stop();
+}
+
+function stop() {
+  clearInterval(playing);
+  playing = null;
+  $("rp-play").innerHTML = PLAY_ICON;
+  $("rp-play").setAttribute("aria-label", "Play");
+}
+
+function play() {
+  if (playing) return stop();
+  if (index === data.plies.length - 1) show(0);
+  $("rp-play").innerHTML = PAUSE_ICON;
+  $("rp-play").setAttribute("aria-label", "Pause");
+  playing = setInterval(() => show(index + 1), 900);
+}
+
+function renderMoves() {
+  const items = [];
+  const plies = data.plies.slice(1);
+  const paired = data.plies[0].view.players === 2;
+  $("moves").classList.toggle("single", !paired);
+  let number = 0;
+  plies.forEach((ply, i) => {
+    const text = ply.action === "move" ? ply.description || JSON.stringify(ply.move) : `${names()[ply.seat] || ""} ${ply.action.replace("_", " ")}`;
+    if (paired) {
+      if (i % 2 === 0) items.push(h("li", { class: "num", text: `${++number}.` }));
+    } else {
+      items.push(h("li", { class: "num", text: `${i + 1}.` }));
+    }
+    const label = paired || ply.action !== "move" ? text : `${names()[ply.seat] || `Seat ${ply.seat + 1}`}: ${text}`;
+    items.push(h("li", { class: "mv", "data-ply": ply.ply, text: label, onclick: () => { stop(); show(ply.ply); } }));
+  });
+  $("moves").replaceChildren(...items);
+}
+
+async function start() {
+  setupNameButton();
+  me().catch(() => {});
+  try {
+    data = await api(`/games/${encodeURIComponent(gameId)}/replay.json`);
+  } catch (e) {
+    $("status").textContent = e.status === 404 ? "There is no such game." : `Could not load the replay: ${e.message}`;
+    return;
+  }
+  document.title = `Boardroom · Replay · ${data.title}`;
+  page.dataset.kind = data.kind;
+  board = createBoard(data.kind, $("board"), { onMove: () => {} });
+  const result = resultText(data.outcome, names(), null);
+  const players = names().join(" vs ");
+  $("status").replaceChildren(
+    h("span", { class: "title", text: `${data.title}: ${players}` }),
+    h("span", { class: "sub", text: data.outcome ? `${result.title} — ${result.reason}` : `Status: ${data.status}` }),
+  );
+  $("rp-scrub").max = String(data.plies.length - 1);
+  renderMoves();
+  show(data.plies.length - 1);
+  page.dataset.ready = "1";
+}
+
+$("rp-first").addEventListener("click", () => { stop(); show(0); });
+$("rp-prev").addEventListener("click", () => { stop(); show(index - 1); });
+$("rp-next").addEventListener("click", () => { stop(); show(index + 1); });
+$("rp-last").addEventListener("click", () => { stop(); show(data.plies.length - 1); });
+$("rp-play").addEventListener("click", play);
+$("rp-play").innerHTML = PLAY_ICON;
+$("rp-scrub").addEventListener("input", (e) => { stop(); show(Number(e.target.value)); });
+document.addEventListener("keydown", (e) => {
+  if (!data || e.target.closest("input, textarea, select")) return;
+  const keys = { ArrowLeft: index - 1, ArrowRight: index + 1, Home: 0, End: data.plies.length - 1 };
+  if (e.key in keys) {
+    stop();
+    show(keys[e.key]);
+    e.preventDefault();
+  } else if (e.key === " ") {
+    play();
+    e.preventDefault();
+  }
+});
+
+start();
