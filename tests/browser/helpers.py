@@ -7,22 +7,27 @@ import re
 from playwright.sync_api import Page, expect
 
 
-def create_table(page: Page, kind: str) -> str:
-    """From the lobby, create a private table of ``kind`` and go to it; returns the
-    game's path (``/games/<id>/``). The creator sits at seat 0."""
-    page.goto("/")
-    page.click(f".game-card[data-game={kind}]")
-    page.click("#create-table")
-    expect(page.locator("#share")).to_be_visible()
-    link = page.input_value("#share-link")
-    game_path = re.search(r"(/games/[A-Za-z0-9_-]+/)", link)[1]
-    page.click("#open-table")
-    wait_ready(page)
-    return game_path
+def start_table(creator: Page, joiner: Page, kind: str) -> str:
+    """The creator makes a private table of ``kind`` in the lobby and the joiner opens its
+    invitation link; both land on the new game. Returns the game's path (/games/<id>/)."""
+    for page in (creator, joiner):
+        page.goto("/")
+        expect(page.locator("#conn")).to_have_attribute("data-state", "open")
+    creator.click(f".game-card[data-game={kind}]")
+    creator.click("#create-table")
+    expect(creator.locator("#share")).to_be_visible()
+    link = creator.input_value("#share-link")
+    assert re.search(r"/\?table=\w+", link), link
+    joiner.goto(link)
+    for page in (creator, joiner):
+        page.wait_for_url(re.compile(r"/games/[A-Za-z0-9_-]+/$"))
+        wait_ready(page)
+    assert creator.url == joiner.url
+    return re.search(r"(/games/[A-Za-z0-9_-]+/)", creator.url)[1]
 
 
 def join(page: Page, game_path: str) -> None:
-    """Open the game and take the free seat with the page's "Join this game" button."""
+    """Open a waiting game and take a free seat with the "Join this game" button."""
     page.goto(game_path)
     wait_ready(page)
     page.click("#btn-join")

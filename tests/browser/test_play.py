@@ -8,11 +8,10 @@ import pytest
 from playwright.sync_api import expect
 
 from .helpers import (
-    create_table,
-    join,
     move_list,
     record_actions,
     recorded_actions,
+    start_table,
     wait_my_turn,
     wait_ready,
     wait_version,
@@ -34,10 +33,9 @@ def play_clicks(players, moves, click):
 
 def test_connect4_full_game_reload_reconnect_and_spectator(new_page, artifacts):
     red, yellow, spectator = new_page(), new_page(), new_page()
-    game = create_table(red, "connect4")
+    game = start_table(red, yellow, "connect4")
     watch(spectator, game)
     record_actions(spectator)
-    join(yellow, game)
     expect(spectator.locator("#spectators")).to_have_text("1 watching")
 
     def drop(page, column):
@@ -101,8 +99,7 @@ def test_connect4_full_game_reload_reconnect_and_spectator(new_page, artifacts):
 
 def test_chess_fools_mate_by_clicks_with_spectator(new_page, artifacts):
     white, black, spectator = new_page(), new_page(), new_page()
-    game = create_table(white, "chess")
-    join(black, game)
+    game = start_table(white, black, "chess")
     watch(spectator, game)
     record_actions(spectator)
     # Black sees the board from its side: h1 in the top-left corner.
@@ -138,8 +135,7 @@ def test_chess_fools_mate_by_clicks_with_spectator(new_page, artifacts):
 
 def test_illegal_click_is_refused_and_changes_nothing(new_page):
     x, o, spectator = new_page(), new_page(), new_page()
-    game = create_table(x, "tictactoe")
-    join(o, game)
+    game = start_table(x, o, "tictactoe")
     watch(spectator, game)
 
     wait_my_turn(x)

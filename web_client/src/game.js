@@ -11,7 +11,7 @@ import {
   setupNameButton,
   toast,
 } from "./common.js";
-import { GameSocket } from "./socket.js";
+import { GameSocket, LobbySocket } from "./socket.js";
 
 const page = document.getElementById("game-page");
 const gameId = page.dataset.gameId;
@@ -202,6 +202,8 @@ function renderActions() {
   $("btn-accept").hidden = !playing || iOffered || !othersOffered;
   $("btn-decline").hidden = !playing || iOffered || !othersOffered;
   $("btn-rematch").hidden = !(over && seated);
+  $("btn-rematch").textContent = rematchLabel();
+  if (over && seated) lobbySocket(); // hear the other players' rematch offers
   $("btn-replay").hidden = !over;
   let join = $("btn-join");
   const canJoin = socket.status === "waiting" && !seated && socket.players.some((p) => !p.taken);
@@ -265,7 +267,7 @@ function renderBanner() {
     h(
       "div",
       {},
-      isSeated() ? h("button", { type: "button", class: "btn primary", text: "Rematch", onclick: rematch }) : null,
+      isSeated() ? h("button", { type: "button", class: "btn primary", id: "banner-rematch", text: rematchLabel(), onclick: rematch }) : null,
       " ",
       h("a", { class: "btn", href: "replay/", text: "Replay" }),
       " ",
@@ -328,27 +330,39 @@ async function joinGame() {
   }
 }
 
-const REMATCH = /^↻ Rematch: (\/games\/[A-Za-z0-9_-]+\/)$/;
+// Rematches go through the lobby socket (docs/protocol.md, "Lobby"): every human player
+// offers; when all have, the lobby starts the new game and sends each a `match`.
+let lobby = null;
+let rematchState = null;
 
-async function rematch() {
-  try {
-    const game = socket.game;
-    const n = game?.num_players || socket.view.players;
-    const created = await api("/api/games", {
-      method: "POST",
-      body: { kind: socket.view.game, num_players: n, options: game?.options || {}, rated: !!game?.rated },
+function lobbySocket() {
+  if (!lobby) {
+    lobby = new LobbySocket();
+    lobby.on("rematch", (m) => {
+      if (m.game !== gameId) return;
+      rematchState = m;
+      if (m.new_game) location.href = `/games/${m.new_game}/`;
+      else render();
     });
-    const id = created.game.id;
-    // Swap colours: take the next seat round the table.
-    await api(`/api/games/${encodeURIComponent(id)}/seats`, {
-      method: "POST",
-      body: { index: ((socket.seat ?? 0) + 1) % n },
+    lobby.on("match", (m) => {
+      if (m.source === "rematch" || rematchState) location.href = `/games/${m.game}/`;
     });
-    socket.chat(`↻ Rematch: /games/${id}/`);
-    location.href = `/games/${id}/`;
-  } catch (e) {
-    showMessage(`Could not start a rematch: ${e.message}`);
+    lobby.on("error", (m) => showMessage(m.message || m.code));
+    lobby.connect();
   }
+  return lobby;
+}
+
+function rematch() {
+  lobbySocket().send({ type: "rematch", game: gameId });
+  toast("Rematch offered.");
+}
+
+function rematchLabel() {
+  if (!rematchState || !user) return "Rematch";
+  const mine = rematchState.offers.includes(user.id);
+  if (mine) return "Rematch offered…";
+  return rematchState.offers.length ? "Accept rematch" : "Rematch";
 }
 
 // ------------------------------------------------------------------ chat
@@ -360,19 +374,6 @@ function chatLine(nodes, cls = "") {
 }
 
 function onChat(m) {
-  const match = REMATCH.exec(m.text);
-  if (match) {
-    const mine = m.seat !== null && m.seat === socket.seat;
-    chatLine(
-      [
-        h("span", { class: "who", text: m.name }),
-        mine ? "offered a rematch." : "offers a rematch. ",
-        mine ? null : h("a", { class: "btn primary", href: `${match[1]}?join=1`, text: "Play again" }),
-      ],
-      "sys rematch",
-    );
-    return;
-  }
   chatLine([h("span", { class: "who", text: `${m.name}:` }), m.text]);
 }
 

@@ -1,7 +1,8 @@
 // The lobby page (/): choose a game, start or join one, watch, replay, leaderboard.
 
 import { h } from "./boards.js";
-import { api, copyText, me, setupNameButton, toast } from "./common.js";
+import { api, copyText, me, resultText, setConnectionState, setupNameButton, timeAgo, toast } from "./common.js";
+import { LobbySocket } from "./socket.js";
 
 const $ = (id) => document.getElementById(id);
 const games = JSON.parse($("games-data").textContent);
@@ -41,7 +42,25 @@ for (const card of document.querySelectorAll(".game-card")) {
 }
 selectGame(selected);
 
-// ------------------------------------------------------------------ starting games
+// ------------------------------------------------------------------ lobby socket
+const lobby = new LobbySocket();
+window.boardroom = { lobby };
+let myId = null;
+let myTable = null;
+
+lobby.on("conn", ({ state }) => setConnectionState(state));
+lobby.on("welcome", (m) => {
+  myId = m.user?.id ?? null;
+  showOnline(m.online);
+  lobby.send({ type: "tables" });
+  lobby.send({ type: "directory" });
+});
+lobby.on("online", (m) => showOnline(m.online));
+lobby.on("error", (m) => {
+  showStatus(null);
+  toast(m.message || m.code);
+});
+
 function showStatus(nodes) {
   const el = $("match-status");
   if (!nodes) {
@@ -52,20 +71,148 @@ function showStatus(nodes) {
   el.hidden = false;
 }
 
-async function createTable() {
-  // Without the lobby: a new game through the game server's HTTP API, seat 0 for us,
-  // and a link to share.
-  await me();
-  const created = await api("/api/games", { method: "POST", body: { kind: selected, num_players: numPlayers() } });
-  const id = created.game.id;
-  await api(`/api/games/${encodeURIComponent(id)}/seats`, { method: "POST", body: { index: 0 } });
-  const link = `${location.origin}/games/${id}/?join=1`;
-  $("share-link").value = link;
-  $("open-table").href = `/games/${id}/`;
-  $("share").hidden = false;
-  return id;
+function showOnline(online) {
+  if (!online) return;
+  $("online").textContent = `${online.lobby} in the lobby · ${online.playing} playing · ${online.spectating} watching`;
 }
 
+function request(extra = {}) {
+  return { kind: selected, players: numPlayers(), ...extra };
+}
+
+// A game was made for us (quick match, table, computer, rematch): go and play it.
+lobby.on("match", (m) => {
+  showStatus([h("span", { class: "spinner" }), `Game found: ${gameByName[m.kind]?.title || m.kind}. Joining…`]);
+  location.href = `/games/${m.game}/`;
+});
+
+lobby.on("queued", (m) => {
+  showStatus([
+    h("span", { class: "spinner" }),
+    h("span", { class: "grow", text: `Looking for ${m.players > 2 ? "players" : "an opponent"} for ${gameByName[m.kind]?.title || m.kind}${m.rated ? " (rated)" : ""}…` }),
+    h("button", { type: "button", class: "btn", id: "cancel-queue", text: "Cancel", onclick: () => lobby.send({ type: "leave_queue" }) }),
+  ]);
+});
+lobby.on("left_queue", () => showStatus(null));
+
+lobby.on("table", (m) => {
+  const table = m.table;
+  if (table.members.some((member) => member.user === myId)) {
+    myTable = table;
+    showTable(table);
+  } else if (myTable && myTable.code === table.code) {
+    myTable = null;
+    showStatus(null);
+  }
+  if (table.public) lobby.send({ type: "tables" });
+});
+
+function showTable(table) {
+  if (table.status !== "open") {
+    if (table.status !== "started") showStatus(null);
+    $("share").hidden = true;
+    return;
+  }
+  const link = `${location.origin}${table.link}`;
+  $("share-link").value = link;
+  $("share").hidden = false;
+  const waiting = table.players - table.members.length;
+  showStatus([
+    h("span", { class: "spinner" }),
+    h("span", {
+      class: "grow",
+      text: `${gameByName[table.kind]?.title || table.kind} table ${table.code}: waiting for ${waiting} more player${waiting === 1 ? "" : "s"} (${table.members.map((x) => x.name).join(", ")})`,
+    }),
+    h("button", {
+      type: "button",
+      class: "btn",
+      text: table.creator === myId ? "Cancel table" : "Leave",
+      onclick: () => lobby.send({ type: table.creator === myId ? "cancel_table" : "leave_table", code: table.code }),
+    }),
+  ]);
+}
+
+lobby.on("tables", (m) => {
+  const list = $("open-tables");
+  list.replaceChildren(
+    ...m.tables.map((t) =>
+      h(
+        "li",
+        { "data-table": t.code },
+        h("span", { class: `game-icon icon-${t.kind}`, "aria-hidden": "true" }),
+        h("span", { class: "grow", text: `${gameByName[t.kind]?.title || t.kind} · ${t.members.map((x) => x.name).join(", ")} (${t.members.length}/${t.players})` }),
+        t.rated ? h("span", { class: "tag", text: "rated" }) : null,
+        t.members.some((x) => x.user === myId)
+          ? h("span", { class: "muted", text: "yours" })
+          : h("button", { type: "button", class: "btn primary", text: "Join", onclick: () => lobby.send({ type: "join_table", code: t.code }) }),
+      ),
+    ),
+  );
+});
+
+function playersText(entry) {
+  return entry.players.map((p) => p.name || "?").join(" vs ");
+}
+
+lobby.on("directory", (m) => {
+  $("live-games").replaceChildren(
+    ...m.live.map((g) =>
+      h(
+        "li",
+        { "data-game": g.game },
+        h("span", { class: `game-icon icon-${g.kind}`, "aria-hidden": "true" }),
+        h("span", { class: "grow", text: `${g.title}: ${playersText(g)}` }),
+        g.spectators ? h("span", { class: "muted", text: `${g.spectators} 👁` }) : null,
+        h("a", { class: "btn", href: `/games/${g.game}/`, text: "Watch" }),
+      ),
+    ),
+  );
+  $("finished-games").replaceChildren(
+    ...m.recent.map((g) => {
+      const result = g.outcome ? resultText(g.outcome, g.players.map((p) => p.name), null) : { title: "" };
+      return h(
+        "li",
+        { "data-game": g.game },
+        h("span", { class: `game-icon icon-${g.kind}`, "aria-hidden": "true" }),
+        h("span", { class: "grow", text: `${g.title}: ${playersText(g)}`, title: `${result.title} ${result.reason || ""}` }),
+        h("span", { class: "muted", text: `${result.title} · ${timeAgo(g.finished_at)}` }),
+        h("a", { class: "btn", href: `/games/${g.game}/replay/`, text: "Replay" }),
+      );
+    }),
+  );
+  showOnline(m.online);
+});
+
+let directoryTimer = null;
+lobby.on("directory_update", (m) => {
+  showOnline(m.online);
+  clearTimeout(directoryTimer);
+  directoryTimer = setTimeout(() => lobby.send({ type: "directory" }), 300);
+});
+
+// ------------------------------------------------------------------ leaderboard
+async function loadLeaderboard() {
+  const kind = $("board-game").value;
+  try {
+    const data = await api(`/api/lobby/leaderboard?kind=${encodeURIComponent(kind)}&limit=10`);
+    $("leaderboard").replaceChildren(
+      ...data.ratings.map((r) =>
+        h(
+          "li",
+          {},
+          h("span", { class: "grow", text: r.name }),
+          h("span", { class: "muted", text: `${r.games} games` }),
+          h("strong", { text: String(r.rating) }),
+        ),
+      ),
+    );
+  } catch (e) {
+    $("leaderboard").replaceChildren();
+  }
+}
+$("board-game").addEventListener("change", loadLeaderboard);
+
+// ------------------------------------------------------------------ buttons
 function guard(button, fn) {
   button.addEventListener("click", async () => {
     button.disabled = true;
@@ -74,23 +221,39 @@ function guard(button, fn) {
     } catch (e) {
       toast(e.message || String(e));
     } finally {
-      button.disabled = false;
+      setTimeout(() => {
+        button.disabled = false;
+      }, 600);
     }
   });
 }
 
-guard($("create-table"), createTable);
 guard($("quick-match"), async () => {
-  const id = await createTable();
-  location.href = `/games/${id}/`;
+  await me();
+  lobby.send({ type: "queue", ...request({ rated: $("rated").checked }) });
 });
 guard($("play-bot"), async () => {
-  toast("The computer opponent is not available yet.");
+  await me();
+  showStatus([h("span", { class: "spinner" }), "Setting up a game against the computer…"]);
+  lobby.send({ type: "play_bot", ...request({ level: $("bot-level").value }) });
+});
+guard($("create-table"), async () => {
+  await me();
+  lobby.send({ type: "create_table", ...request({ public: $("public").checked, rated: $("rated").checked }) });
 });
 $("copy-link").addEventListener("click", async () => {
   toast((await copyText($("share-link").value)) ? "Link copied." : "Copy the link by hand.");
 });
 
 setupNameButton();
-me().catch(() => toast("Could not reach the server."));
-export { showStatus };
+me()
+  .then(() => {
+    lobby.connect();
+    const code = new URLSearchParams(location.search).get("table");
+    if (code) {
+      history.replaceState(null, "", "/");
+      lobby.send({ type: "join_table", code });
+    }
+  })
+  .catch(() => toast("Could not reach the server."));
+loadLeaderboard();

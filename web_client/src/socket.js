@@ -361,3 +361,59 @@ export class GameSocket extends EventTarget {
     }
   }
 }
+
+// The lobby socket (/ws/lobby/, docs/protocol.md "Lobby"): msgpack frames, reconnect
+// with backoff; every server message is dispatched as an event of its own `type`.
+export class LobbySocket extends EventTarget {
+  constructor() {
+    super();
+    this.ws = null;
+    this.attempt = 0;
+    this.queue = [];
+    this.timer = null;
+  }
+
+  connect() {
+    clearTimeout(this.timer);
+    const ws = new WebSocket(wsUrl("/ws/lobby/"));
+    ws.binaryType = "arraybuffer";
+    this.ws = ws;
+    this.dispatchEvent(new CustomEvent("conn", { detail: { state: this.attempt ? "reconnecting" : "connecting" } }));
+    ws.onopen = () => {
+      this.attempt = 0;
+      this.dispatchEvent(new CustomEvent("conn", { detail: { state: "open" } }));
+      const queued = this.queue;
+      this.queue = [];
+      for (const message of queued) this.send(message);
+    };
+    ws.onmessage = (event) => {
+      if (!(event.data instanceof ArrayBuffer)) return;
+      let message;
+      try {
+        message = decode(new Uint8Array(event.data));
+      } catch {
+        return;
+      }
+      this.dispatchEvent(new CustomEvent(message.type, { detail: message }));
+    };
+    ws.onclose = () => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      this.attempt += 1;
+      const base = Math.min(BACKOFF_MAX, BACKOFF_MIN * 2 ** (this.attempt - 1));
+      const delay = Math.round(base / 2 + Math.random() * (base / 2));
+      this.dispatchEvent(new CustomEvent("conn", { detail: { state: "reconnecting", delay } }));
+      this.timer = setTimeout(() => this.connect(), delay);
+    };
+  }
+
+  // Sent now when open, otherwise as soon as the socket opens.
+  send(message) {
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(encode(message));
+    else this.queue.push(message);
+  }
+
+  on(type, handler) {
+    this.addEventListener(type, (e) => handler(e.detail));
+  }
+}
