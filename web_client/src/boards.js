@@ -539,7 +539,7 @@ class LiarsDiceBoard extends BaseBoard {
     const bids = p.bids || [];
     const bid = bids.length ? bids[bids.length - 1] : null;
     const reveal = p.last_reveal;
-    this.table.replaceChildren(
+    const parts = [
       h(
         "div",
         { class: "dice-bid", "data-testid": "current-bid" },
@@ -582,7 +582,8 @@ class LiarsDiceBoard extends BaseBoard {
             ),
           )
         : null,
-    );
+    ];
+    this.table.replaceChildren(...parts.filter(Boolean));
     const legalBids = this.legal.filter((m) => Array.isArray(m) && m[0] === "bid");
     const canChallenge = this.isLegal("challenge");
     this.controls.replaceChildren();

@@ -6,6 +6,7 @@ import {
   copyText,
   me,
   resultText,
+  SEAT_STYLE,
   seatStyle,
   setConnectionState,
   setupNameButton,
@@ -179,7 +180,7 @@ function renderStatus(myTurn) {
   if (!sub) {
     if (isSeated()) {
       const style = seatStyle(view.game, socket.seat);
-      sub = view.players === 2 && style.label ? `You play ${style.label}` : `You are seat ${socket.seat + 1}`;
+      sub = SEAT_STYLE[view.game] ? `You play ${style.label}` : `You are seat ${socket.seat + 1}`;
     } else {
       sub = "You are watching";
     }
@@ -218,7 +219,7 @@ function renderActions() {
 function moveText(entry) {
   if (!entry) return "…";
   if (entry.action !== "move") return null;
-  return entry.description || (entry.move === null ? "?" : JSON.stringify(entry.move));
+  return entry.description || (entry.move === null ? "(hidden)" : JSON.stringify(entry.move));
 }
 
 function renderMoves(kind) {
