@@ -21,6 +21,7 @@ Levels: ``random`` and ``mcts`` (``engine.bots``), with budgets from the
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import secrets
 from concurrent.futures import ThreadPoolExecutor
@@ -140,7 +141,9 @@ def poke(game_id: str) -> None:
         return
     loop = _loop
     if loop is not None and loop.is_running() and not loop.is_closed():
-        loop.call_soon_threadsafe(_spawn, game_id)
+        # A fresh context: the caller's (a sync_to_async thread's) would make the task's
+        # own database_sync_to_async calls look nested inside that thread.
+        loop.call_soon_threadsafe(_spawn, game_id, context=contextvars.Context())
     else:
         _executor.submit(_play_in_thread, game_id)
 

@@ -55,7 +55,17 @@ async def lobby(name: str | None = None, anonymous: bool = False) -> Client:
 
 async def expect(client: Client, *types: str, wait: float = 5) -> dict:
     """The next message of ``types``, skipping the lobby's broadcasts."""
-    return await client.expect(*types, skip=("online", "directory_update", "table"), wait=wait)
+    return await client.expect(
+        *types, skip=("online", "directory_update", "table", "queued"), wait=wait
+    )
+
+
+async def drain(client: Client, wait: float = 0.2) -> list[dict]:
+    """Every message that arrives within ``wait`` seconds of silence."""
+    messages = []
+    while not await client.ws.receive_nothing(wait):
+        messages.append(await client.recv())
+    return messages
 
 
 def play_randomly(game_id: str) -> Game:

@@ -1,0 +1,51 @@
+"""Server-side bots play every registered game to the end through the one move path."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+import engine
+from game_server.models import Game, Move
+from lobby import bots, matchmaking
+from lobby.seating import Player, start_game
+from tests.lobby.helpers import make_user, play_randomly
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.mark.parametrize("name", engine.names())
+def test_random_bots_play_every_game_to_the_end(name):
+    game_engine = engine.get(name)
+    for num_players in sorted({game_engine.min_players, min(game_engine.max_players, 3)}):
+        game, _ = start_game(name, {}, [Player(bot="random")] * num_players)
+        while bots.play_turn(game.pk):
+            pass
+        game.refresh_from_db()
+        assert game.status == Game.Status.FINISHED, (name, num_players)
+        assert Move.objects.filter(game=game).count() == game.version
+
+
+@pytest.mark.parametrize("name", ["tictactoe", "liars_dice"])
+def test_a_human_against_mcts_bots(name):
+    user = make_user()
+    request = matchmaking.parse_request(name, 3 if name == "liars_dice" else 2)
+    game = bots.start_bot_game(user, request, "mcts", seat=0)
+    assert not game.rated
+    finished = play_randomly(game.pk)
+    assert finished.status == Game.Status.FINISHED
+
+
+def test_the_runner_plays_without_an_event_loop(settings):
+    """Outside a server (no loop attached) the runner's thread pool plays the turns."""
+    settings.LOBBY_BOTS_AUTOPLAY = True
+    bots._loop = None
+    game, _ = start_game("tictactoe", {}, [Player(bot="random"), Player(bot="mcts")])
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        game.refresh_from_db()
+        if game.over:
+            break
+        time.sleep(0.05)
+    assert game.status == Game.Status.FINISHED
