@@ -24,12 +24,13 @@ import asyncio
 import contextvars
 import logging
 import secrets
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from channels.db import database_sync_to_async
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import OperationalError, close_old_connections, transaction
 
 import engine
 from engine import bots as engine_bots
@@ -90,22 +91,38 @@ def next_turn(game_id: str) -> Turn | None:
     return Turn(game.pk, game.version, seat, levels[seat], game_engine, state, seed)
 
 
-def play(turn: Turn, move) -> bool:
-    """Store the bot's move through the one move path; False if the game moved on."""
+STORED, REFUSED, RETRY = "stored", "refused", "retry"
+RETRIES = 20
+RETRY_SECONDS = 0.05
+
+
+def play(turn: Turn, move) -> str:
+    """Store the bot's move through the one move path: ``STORED``, ``REFUSED`` (the game
+    moved on) or ``RETRY`` (the database was busy; the same request may be sent again)."""
     try:
         services.submit_action(
             turn.game_id, turn.seat, move, turn.version, f"bot-{turn.version}-{turn.seat}"
         )
     except services.Rejected as exc:
+        if exc.code == services.UNAVAILABLE:
+            return RETRY
         log.info("bot move in %s not stored: %s", turn.game_id, exc)
-        return False
-    return True
+        return REFUSED
+    return STORED
 
 
 def play_turn(game_id: str) -> bool:
     """Synchronously play the bot turn due in the game, if any; True if a move was stored."""
     turn = next_turn(game_id)
-    return turn is not None and play(turn, turn.choose())
+    if turn is None:
+        return False
+    move = turn.choose()
+    for attempt in range(RETRIES):
+        result = play(turn, move)
+        if result != RETRY:
+            return result == STORED
+        time.sleep(RETRY_SECONDS * (attempt + 1))
+    return False
 
 
 def has_bots(game_id: str) -> bool:
@@ -159,11 +176,16 @@ async def _play_async(game_id: str) -> None:
     try:
         while True:
             _again.discard(game_id)
-            turn = await database_sync_to_async(next_turn)(game_id)
+            turn = await _next_turn(game_id)
             played = False
             if turn is not None:
                 move = await asyncio.to_thread(turn.choose)
-                played = await database_sync_to_async(play)(turn, move)
+                for attempt in range(RETRIES):
+                    result = await database_sync_to_async(play)(turn, move)
+                    if result != RETRY:
+                        break
+                    await asyncio.sleep(RETRY_SECONDS * (attempt + 1))
+                played = result == STORED
             if not played and game_id not in _again:
                 return
     except Exception:
@@ -172,9 +194,23 @@ async def _play_async(game_id: str) -> None:
         _tasks.pop(game_id, None)
 
 
+async def _next_turn(game_id: str) -> Turn | None:
+    for attempt in range(RETRIES):
+        try:
+            return await database_sync_to_async(next_turn)(game_id)
+        except OperationalError:  # a busy database: read again
+            await asyncio.sleep(RETRY_SECONDS * (attempt + 1))
+    return None
+
+
 def _play_in_thread(game_id: str) -> None:
     try:
-        play_turn(game_id)  # the move it stores pokes the next turn
+        for attempt in range(RETRIES):
+            try:
+                play_turn(game_id)  # the move it stores pokes the next turn
+                return
+            except OperationalError:  # a busy database: read the turn again
+                time.sleep(RETRY_SECONDS * (attempt + 1))
     except Exception:
         log.exception("bot turn failed in game %s", game_id)
     finally:
