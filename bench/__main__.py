@@ -1,12 +1,239 @@
-"""``python -m bench`` (``make bench``): every benchmark in turn; arguments go to each."""
+"""``python -m bench`` (``make bench``): every benchmark in turn, with progress bars, then
+docs/benchmarks.md (the generated section) and the plots in docs/benchmarks/.
 
+    python -m bench                         # everything, default sizes (< ~20 min)
+    python -m bench --quick                 # a seconds-long smoke of every part
+    python -m bench --only fanout,throughput --spectators 10,100 --games 20
+    python -m bench --spectators 10,100,1000,5000 --scaled-games 1000
+
+Parts: ``engine`` (bench/engine.py), ``fanout``, ``throughput``, ``capacity``, ``asgi``
+(uvicorn under the same fan-out and throughput load as daphne) and ``profile`` (py-spy
+on the fan-out and throughput paths, in separate runs so it never skews the figures).
+Redis and PostgreSQL configurations are skipped (and said so) when either is down.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import io
+import json
+import platform
 import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
 
-from bench import engine
+from bench import engine as engine_bench
+from bench import live, report
+from bench.servers import ROOT, raise_fd_limit, services_available
+
+PARTS = ("engine", "fanout", "throughput", "capacity", "asgi", "profile")
+DEFAULTS = {
+    "spectators": "10,100,300,1000",
+    "games": 200,
+    "scaled_games": 500,
+    "connections": 10000,
+    "latency_moves": 20,
+    "burst_moves": 30,
+}
+QUICK = {
+    "spectators": "5,20",
+    "games": 4,
+    "scaled_games": 4,
+    "connections": 200,
+    "latency_moves": 4,
+    "burst_moves": 6,
+}
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="seconds-long smoke of each part")
+    parser.add_argument("--only", default=None, help=f"comma-separated parts of {PARTS}")
+    parser.add_argument("--skip", default="", help="comma-separated parts to leave out")
+    parser.add_argument("--spectators", default=None, help="fan-out sizes, e.g. 10,100,1000")
+    parser.add_argument("--games", type=int, default=None, help="throughput games, 1 process")
+    parser.add_argument(
+        "--scaled-games", type=int, default=None, help="throughput games, 2 processes + Redis"
+    )
+    parser.add_argument("--connections", type=int, default=None, help="capacity target")
+    parser.add_argument(
+        "--asgi-max-spectators", type=int, default=300, help="largest uvicorn fan-out size"
+    )
+    parser.add_argument("--latency-moves", type=int, default=None)
+    parser.add_argument("--burst-moves", type=int, default=None)
+    parser.add_argument(
+        "--output", default=None, help="the report (default docs/benchmarks.md; --quick: none)"
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument("--no-scaled", action="store_true", help="skip Redis + PostgreSQL runs")
+    args = parser.parse_args(argv)
+    base = QUICK if args.quick else DEFAULTS
+    for name, value in base.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    args.spectators = [int(n) for n in str(args.spectators).split(",") if n]
+    chosen = args.only.split(",") if args.only else list(PARTS)
+    if args.quick and not args.only:
+        chosen = [p for p in chosen if p != "profile"]
+    skipped = set(args.skip.split(",")) - {""}
+    unknown = (set(chosen) | skipped) - set(PARTS)
+    if unknown:
+        parser.error(f"unknown part(s): {', '.join(sorted(unknown))}")
+    args.parts = [p for p in PARTS if p in chosen and p not in skipped]
+    if args.output is None and not args.quick:
+        args.output = str(ROOT / "docs" / "benchmarks.md")
+    return args
+
+
+def plan(args, scaled: bool) -> list[tuple]:
+    """The measurements to make, in order: (part, function name, arguments, label)."""
+    steps = []
+    if "engine" in args.parts:
+        steps.append(("engine", "engine", (), "engine perft"))
+    fanout_configs = ["bare", "daphne-1"] + (["daphne-2-redis"] if scaled else [])
+    if "fanout" in args.parts:
+        for n in args.spectators:
+            for key in fanout_configs:
+                steps.append(("fanout", "fanout", (key, n), f"fan-out {key} N={n}"))
+    if "asgi" in args.parts:
+        for n in [n for n in args.spectators if n <= args.asgi_max_spectators]:
+            if "fanout" not in args.parts:
+                steps.append(("asgi", "fanout", ("daphne-1", n), f"fan-out daphne-1 N={n}"))
+            steps.append(("asgi", "fanout", ("uvicorn-1", n), f"fan-out uvicorn-1 N={n}"))
+    if "throughput" in args.parts:
+        steps.append(("throughput", "throughput", ("daphne-1", args.games), "throughput 1 proc"))
+        if scaled:
+            label = "throughput 2 proc + Redis"
+            steps.append(("throughput", "throughput", ("daphne-2-redis", args.scaled_games), label))
+    if "asgi" in args.parts:
+        if "throughput" not in args.parts:
+            label = "throughput daphne-1"
+            steps.append(("asgi", "throughput", ("daphne-1", args.games), label))
+        steps.append(("asgi", "throughput", ("uvicorn-1", args.games), "throughput uvicorn-1"))
+    if "capacity" in args.parts:
+        steps.append(("capacity", "capacity", ("daphne-1", args.connections), "capacity"))
+    if "asgi" in args.parts:
+        connections = min(args.connections, 2000)
+        steps.append(("asgi", "capacity", ("uvicorn-1", connections), "capacity uvicorn"))
+    if "profile" in args.parts:
+        profile_n = min(max(args.spectators), 300)
+        steps.append(("profile", "fanout", ("daphne-1", profile_n), "profile fan-out"))
+        steps.append(("profile", "throughput", ("daphne-1", args.games), "profile throughput"))
+        if scaled:
+            label = "profile throughput 2 proc"
+            steps.append(("profile", "throughput", ("daphne-2-redis", args.games), label))
+    return steps
+
+
+def run_engine(quick: bool) -> str:
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        engine_bench.main(["--quick"] if quick else [])
+    return buffer.getvalue()
 
 
 def main(argv: list[str] | None = None) -> int:
-    return engine.main(argv)
+    args = parse_args(argv)
+    raise_fd_limit()
+    available = services_available()
+    scaled = not args.no_scaled and all(available.values())
+    workdir = Path(tempfile.mkdtemp(prefix="boardroom-bench-"))
+    sizes = {"latency_moves": args.latency_moves, "burst_moves": args.burst_moves}
+    results: dict = {
+        "date": datetime.date.today().isoformat(),
+        "machine": report.machine(),
+        "python": platform.python_version(),
+        "args": {k: v for k, v in vars(args).items() if k != "parts"} | {"parts": args.parts},
+        "scaled": scaled,
+        "services": available,
+        "engine": None,
+        "fanout": [],
+        "throughput": [],
+        "capacity": [],
+        "profiles": [],
+        "failures": [],
+    }
+    if not scaled and not args.no_scaled:
+        print(f"Redis/PostgreSQL not reachable ({available}): scaled runs skipped")
+    steps = plan(args, scaled)
+    log = (workdir / "loadgen.log").open("w")
+    progress = _progress(steps, args.no_progress)
+    started = time.monotonic()
+    for part, kind, params, label in steps:
+        progress.set_description(label)
+        try:
+            if kind == "engine":
+                results["engine"] = run_engine(args.quick)
+            elif part == "profile":
+                out = workdir / f"profile-{kind}-{params[0]}"
+                function = live.fanout if kind == "fanout" else live.throughput
+                extra = (workdir, {**sizes, "burst_moves": 36}) if kind == "fanout" else (workdir,)
+                measured = function(*params, *extra, log=log, profile=out)
+                results["profiles"].append(
+                    {"label": label, "config": params[0], "kind": kind, "size": params[1]}
+                    | {"summary": report.profile_summary(workdir, out), "result": measured}
+                )
+            elif kind == "fanout":
+                results["fanout"].append(live.fanout(*params, workdir, sizes, log=log))
+            elif kind == "throughput":
+                results["throughput"].append(live.throughput(*params, workdir, log=log))
+            elif kind == "capacity":
+                key, connections = params
+                results["capacity"].append(
+                    live.capacity(key, connections, 20, 240 if not args.quick else 30, workdir, log)
+                )
+        except Exception as exc:  # one broken measurement must not hide the others
+            results["failures"].append({"step": label, "error": repr(exc)})
+            traceback.print_exc(file=log)
+        log.flush()
+        progress.update(1)
+    progress.close()
+    results["seconds"] = time.monotonic() - started
+    log.close()
+
+    text = report.render(results)
+    print(text)
+    if results["failures"]:
+        print(f"Failures (details in {workdir / 'loadgen.log'}):")
+        for failure in results["failures"]:
+            print(f"  {failure['step']}: {failure['error']}")
+    if args.output:
+        out = Path(args.output)
+        plots = out.parent / "benchmarks"
+        plots.mkdir(parents=True, exist_ok=True)
+        (plots / "results.json").write_text(json.dumps(results, indent=1, default=str) + "\n")
+        figures = report.plot(results, plots)
+        report.write(out, report.render(results, figures=figures, relative_to=out.parent))
+        print(f"Wrote {out} and {len(figures)} plot(s) in {plots}")
+    return 0
+
+
+def _progress(steps, disabled: bool):
+    try:
+        from tqdm import tqdm
+    except ImportError:  # the bench extra is not installed: plain lines instead
+        tqdm = None
+    if tqdm is None or disabled:
+        return _Lines(len(steps))
+    return tqdm(total=len(steps), unit="step", file=sys.stderr, dynamic_ncols=True)
+
+
+class _Lines:
+    def __init__(self, total: int):
+        self.total, self.done = total, 0
+
+    def set_description(self, text: str) -> None:
+        print(f"[{self.done + 1}/{self.total}] {text}", file=sys.stderr, flush=True)
+
+    def update(self, n: int) -> None:
+        self.done += n
+
+    def close(self) -> None:
+        pass
 
 
 if __name__ == "__main__":

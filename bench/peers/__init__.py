@@ -1,0 +1,1 @@
+"""Peer servers the live benchmarks compare Boardroom against."""
