@@ -1,6 +1,7 @@
 """The ASGI application daphne serves: HTTP through Django, WebSockets through Channels.
 
-WebSockets pass the origin check of :mod:`game_server.security` (browsers by Origin,
+WebSockets are counted and can be closed cleanly (:mod:`game_server.lifecycle`), then
+pass the origin check of :mod:`game_server.security` (browsers by Origin,
 token clients by seat token), then the session/auth middleware, then the URL router.
 """
 
@@ -14,14 +15,15 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from game_server.lifecycle import TrackConnections  # noqa: E402
 from game_server.routing import websocket_urlpatterns  # noqa: E402
 from game_server.security import OriginOrSeatTokenValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": OriginOrSeatTokenValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        "websocket": TrackConnections(
+            OriginOrSeatTokenValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
         ),
     }
 )

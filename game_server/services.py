@@ -14,11 +14,14 @@ game's stored version, and only the missing moves are replayed onto it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -27,12 +30,13 @@ import msgpack
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 import engine
 from engine import EngineError
 
+from . import metrics
 from .models import Connection, Game, Move, Profile, Seat
 
 # Rejection codes of the server itself; engine codes (engine.errors.CODES) pass through.
@@ -44,12 +48,15 @@ NOT_FOUND = "not_found"
 SEAT_TAKEN = "seat_taken"
 GAME_FULL = "game_full"
 MALFORMED = "malformed"
+UNAVAILABLE = "unavailable"  # the database cannot be reached: nothing was stored, retry
 
 MAX_REQUEST_ID = 64
 CACHE_SIZE = 512
 # Identifies this process in Connection rows; game_server.serve sets it to host:port so
 # a restarted server can clear the presence rows its previous run left behind.
 SERVER_ID = os.environ.get("BOARDROOM_SERVER_ID", "local")
+
+logger = logging.getLogger(__name__)
 
 
 class Rejected(Exception):
@@ -335,6 +342,23 @@ def describe(game_engine: engine.Game, state: engine.State, data) -> str:
         return ""
 
 
+def unavailable_on_database_errors(function):
+    """Turn a lost or refused database connection into ``Rejected(unavailable)``: the
+    transaction was rolled back (or never began), so the client may simply retry."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except (OperationalError, InterfaceError) as exc:
+            metrics.UNAVAILABLE.inc()
+            logger.warning("database unavailable: %s", exc)
+            raise Rejected(UNAVAILABLE, "the database is unavailable; retry shortly") from None
+
+    return wrapper
+
+
+@unavailable_on_database_errors
 def submit_action(
     game_id: str,
     seat_index: int,
@@ -417,6 +441,7 @@ def submit_action(
             outcome=game.outcome,
         )
         transaction.on_commit(lambda: cache.put(game_id, new_state))
+        transaction.on_commit(metrics.MOVES.inc)
         if broadcast:
             transaction.on_commit(lambda: broadcast_action(game, result))
     return result
@@ -520,11 +545,23 @@ def update_frames(game: Game, result: ActionResult) -> dict:
 
 
 def broadcast_action(game: Game, result: ActionResult) -> None:
+    """Send the stored action to the game's group. A channel layer that fails (Redis
+    down) does not undo the stored action: it is logged and counted, and clients catch
+    up from their version when they reconnect (``game_server.lifecycle``)."""
     layer = get_channel_layer()
     if layer is None:
         return
+    start = time.perf_counter()
     message = {"type": "game.update", "version": result.version, **update_frames(game, result)}
-    async_to_sync(layer.group_send)(group_name(game.pk), message)
+    try:
+        async_to_sync(layer.group_send)(group_name(game.pk), message)
+    except Exception:
+        metrics.BROADCAST_FAILURES.inc()
+        logger.exception(
+            "game %s: version %s was stored but not broadcast", game.pk, result.version
+        )
+        return
+    metrics.BROADCAST_SECONDS.observe(time.perf_counter() - start)
 
 
 # -- presence --------------------------------------------------------------------------------

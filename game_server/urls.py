@@ -3,10 +3,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import health, metrics, views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("api/games/kinds", views.kinds, name="game-kinds"),
     path("api/games", views.games, name="games"),
     path("api/games/<str:game_id>", views.game_detail, name="game-detail"),

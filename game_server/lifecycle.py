@@ -1,0 +1,198 @@
+"""The WebSockets of this process: counted, and closed cleanly when clients must move.
+
+:class:`TrackConnections` wraps the WebSocket application (``game_server.asgi``). It
+keeps the ``boardroom_open_connections`` gauge and lets the process ask every open
+socket to reconnect (:func:`close_all`) without cutting a handler short: a connection
+asked to close gets a ``websocket.disconnect`` the next time its consumer reads, that
+is once the frame it is handling (a move being stored, say) is finished and answered;
+the consumer runs its ``disconnect`` (presence, groups), then the socket is closed with
+:data:`CLOSE_RECONNECT`. Frames that arrive meanwhile are not handled: the client sends
+its unanswered actions again after reconnecting (same request ids: never applied twice).
+
+Two things ask for it:
+
+* graceful shutdown (SIGTERM, see :func:`install_graceful_shutdown`, called by
+  ``game_server.serve``): stop listening, close every socket with 4012 once its handler
+  is done, then stop. Clients reconnect to another replica and resync.
+* the channel layer's Redis restarting or coming back after an outage
+  (:func:`watch_channel_layer`): subscriptions and group memberships may be gone and
+  broadcasts sent meanwhile are lost, so every client reconnects (which joins the
+  groups again) and catches up from its version.
+
+Daphne (Autobahn) only lets an application close with 1000 or 3000-4999, hence 4012
+for 1012 "service restart", like the other 4000 + standard codes of docs/protocol.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from django.conf import settings
+
+from . import metrics
+
+CLOSE_RECONNECT = 4012
+DRAIN_TIMEOUT = 10.0  # seconds for in-flight handlers to finish on shutdown
+WATCH_INTERVAL = 1.0  # seconds between two looks at the channel layer's Redis
+
+logger = logging.getLogger(__name__)
+
+
+class Tracked:
+    """One WebSocket connection going through :class:`TrackConnections`."""
+
+    def __init__(self, scope):
+        self.socket = "lobby" if "/ws/lobby/" in scope.get("path", "") else "game"
+        self.closing = asyncio.Event()
+        self.close_code: int | None = None
+        self.accepted = False
+        self.closed = False  # the consumer or the client closed it
+        self.busy = False  # the consumer is handling a frame it received
+        self.done = asyncio.Event()
+
+    def ask_to_close(self, code: int) -> None:
+        if self.close_code is None:
+            self.close_code = code
+            self.closing.set()
+
+
+connections: set[Tracked] = set()
+
+
+class TrackConnections:
+    """ASGI middleware for the ``websocket`` scope (see the module docstring)."""
+
+    def __init__(self, application):
+        self.application = application
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "websocket":
+            return await self.application(scope, receive, send)
+        start_watchdog()
+        conn = Tracked(scope)
+        connections.add(conn)
+
+        async def tracked_receive():
+            conn.busy = False
+            if conn.close_code is None:
+                reading = asyncio.ensure_future(receive())
+                closing = asyncio.ensure_future(conn.closing.wait())
+                try:
+                    await asyncio.wait({reading, closing}, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    closing.cancel()
+                    if not reading.done():
+                        reading.cancel()
+                if reading.done() and not reading.cancelled() and conn.close_code is None:
+                    message = reading.result()
+                    if message["type"] == "websocket.receive":
+                        conn.busy = True
+                    elif message["type"] == "websocket.disconnect":
+                        conn.closed = True
+                    return message
+            return {"type": "websocket.disconnect", "code": conn.close_code}
+
+        async def tracked_send(message):
+            if message["type"] == "websocket.accept" and not conn.accepted:
+                conn.accepted = True
+                metrics.OPEN_CONNECTIONS.labels(conn.socket).inc()
+            elif message["type"] == "websocket.close":
+                conn.closed = True
+            await send(message)
+
+        try:
+            return await self.application(scope, tracked_receive, tracked_send)
+        finally:
+            connections.discard(conn)
+            if conn.accepted:
+                metrics.OPEN_CONNECTIONS.labels(conn.socket).dec()
+            if conn.close_code is not None and not conn.closed:
+                with contextlib.suppress(Exception):
+                    await send({"type": "websocket.close", "code": conn.close_code})
+            conn.done.set()
+
+
+async def close_all(code: int = CLOSE_RECONNECT, wait: float = DRAIN_TIMEOUT) -> int:
+    """Ask every open WebSocket of this process to close with ``code`` once its current
+    handler is done; wait (at most ``wait`` s) until they are. Returns how many."""
+    closing = list(connections)
+    for conn in closing:
+        conn.ask_to_close(code)
+    if closing:
+        await asyncio.wait([asyncio.ensure_future(c.done.wait()) for c in closing], timeout=wait)
+    return len(closing)
+
+
+# -- the channel layer's Redis ------------------------------------------------------------------
+_watchdog: asyncio.Task | None = None
+
+
+def start_watchdog() -> None:
+    global _watchdog
+    if not getattr(settings, "REDIS_URL", "") or not getattr(settings, "WATCH_CHANNEL_LAYER", 1):
+        return
+    loop = asyncio.get_running_loop()
+    if _watchdog is None or _watchdog.done() or _watchdog.get_loop() is not loop:
+        _watchdog = loop.create_task(watch_channel_layer(settings.REDIS_URL))
+
+
+async def watch_channel_layer(url: str, interval: float = WATCH_INTERVAL) -> None:
+    """Every ``interval`` s read Redis's ``run_id``; after an outage or a restart (a new
+    run id) ask every socket of this process to reconnect."""
+    import redis.asyncio as redis
+
+    client = redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    run_id, failed = None, False
+    while True:
+        try:
+            info = await client.info("server")
+        except Exception as exc:  # connection refused, timeouts, a loading Redis
+            if not failed:
+                logger.warning("the channel layer's Redis is unreachable: %s", exc)
+            failed = True
+        else:
+            restarted = run_id is not None and info.get("run_id") != run_id
+            if failed or restarted:
+                logger.warning("the channel layer's Redis is back: every client reconnects")
+                await close_all(CLOSE_RECONNECT)
+            run_id, failed = info.get("run_id"), False
+        await asyncio.sleep(interval)
+
+
+# -- graceful shutdown ----------------------------------------------------------------------------
+def install_graceful_shutdown(server, drain_timeout: float = DRAIN_TIMEOUT) -> None:
+    """Make SIGTERM graceful for a daphne ``server`` (call before ``server.run()``).
+
+    Daphne's own SIGTERM stops the reactor at once: handlers are cancelled mid-move and
+    sockets drop without a close frame (1006). Instead: stop listening, let every
+    handler finish, close each socket with 4012 (clients reconnect elsewhere), wait a
+    moment for the close handshakes, then stop the reactor.
+    """
+    from twisted.internet import reactor, tcp
+
+    def stop_listening():
+        for reader in reactor.getReaders():
+            if isinstance(reader, tcp.Port):
+                reader.stopListening()
+
+    async def shut_down():
+        stop_listening()
+        closed = await close_all(CLOSE_RECONNECT, drain_timeout)
+        logger.warning("SIGTERM: closed %d WebSockets with %d", closed, CLOSE_RECONNECT)
+        await asyncio.sleep(0.5)  # close handshakes and in-flight HTTP responses
+        server.stop()
+
+    def on_sigterm():
+        if getattr(server, "_shutting_down", False):
+            return
+        server._shutting_down = True
+        asyncio.ensure_future(shut_down())
+
+    def install():
+        # After Twisted installed its own handlers (reactor startup), replace SIGTERM's.
+        asyncio.get_event_loop().add_signal_handler(signal.SIGTERM, on_sigterm)
+
+    reactor.callWhenRunning(install)
