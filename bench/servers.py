@@ -111,6 +111,8 @@ class ServerProcess:
         port = str(self.port)
         if self.kind == "daphne":
             return [sys.executable, "-m", "game_server.serve", "--port", port, "-v", "0"]
+        if self.kind == "daphne-patched":  # BENCH_PATCHES in the environment: see the module
+            return [sys.executable, "-m", "bench.patched_serve", "--port", port, "-v", "0"]
         if self.kind == "uvicorn":
             return [
                 sys.executable, "-m", "uvicorn", "game_server.asgi:application",
