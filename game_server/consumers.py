@@ -27,11 +27,14 @@ MAX_FRAME_BYTES = 16384  # the protocol's client frame limit (daphne is set to i
 MAX_CHAT = 500
 BUCKET_SIZE = 20  # messages
 BUCKET_RATE = 10.0  # messages per second
-MAX_DROPPED = 50  # rate-limited messages before the connection is closed (1008)
+MAX_DROPPED = 50  # rate-limited messages before the connection is closed (4008)
 
-CLOSE_UNSUPPORTED_DATA = 1003
-CLOSE_POLICY_VIOLATION = 1008
-CLOSE_TOO_BIG = 1009
+# Daphne (Autobahn) only lets an application close with 1000 or 3000-4999, so the
+# consumer's codes are 4000 + the standard code (1003, 1008, 1009). Daphne itself closes
+# frames over its limit with 1009 before the consumer sees them.
+CLOSE_UNSUPPORTED_DATA = 4003
+CLOSE_POLICY_VIOLATION = 4008
+CLOSE_TOO_BIG = 4009
 CLOSE_FORBIDDEN = 4403
 CLOSE_UNKNOWN_GAME = 4404
 

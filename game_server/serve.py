@@ -4,7 +4,8 @@ The one way the project starts a server (``make run``, the real-socket tests). D
 options are chosen here on purpose rather than left at their defaults:
 
 * WebSocket message and frame size: :data:`game_server.consumers.MAX_FRAME_BYTES`, the
-  client frame limit of docs/protocol.md; larger frames are closed with 1009.
+  client frame limit of docs/protocol.md; larger frames are closed with 1009 (with a
+  close frame: ``failByDrop`` is turned off).
 * Pings every 20 s, and a peer that does not answer within 30 s is dropped, so a
   vanished client (closed laptop, lost network) leaves the game's presence quickly.
 * No WebSocket lifetime limit (``websocket_timeout=-1``): a live game may last for hours;
@@ -21,8 +22,10 @@ previous run with the same id left behind (a killed server cannot clean up after
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import logging
 import os
+import signal
 import socket
 import sys
 
@@ -45,6 +48,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
+    faulthandler.register(signal.SIGUSR1)  # `kill -USR1 <pid>`: every thread's stack to stderr
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "game_server.settings")
     # Unique per replica (containers have their own host names) and stable across restarts.
     os.environ.setdefault("BOARDROOM_SERVER_ID", f"{socket.gethostname()}:{args.port}")
@@ -66,10 +70,14 @@ def main(argv=None) -> None:
     host = f"[{args.host}]" if ":" in args.host else args.host
 
     def ready():
-        print(f"Boardroom is serving on http://{host}:{args.port}/ - open it in a browser.")
-        sys.stdout.flush()
+        # Autobahn drops the TCP connection on a protocol error (an oversized frame) by
+        # default; send the close frame (1009) the protocol documents instead.
+        server.ws_factory.setProtocolOptions(failByDrop=False)
+        # sys.__stdout__: at verbosity 2+ daphne redirects sys.stdout into its log.
+        message = f"Boardroom is serving on http://{host}:{args.port}/ - open it in a browser."
+        print(message, file=sys.__stdout__, flush=True)
 
-    Server(
+    server = Server(
         application=application,
         endpoints=build_endpoint_description_strings(host=args.host, port=args.port),
         websocket_max_message_size=MAX_FRAME_BYTES,
@@ -83,7 +91,16 @@ def main(argv=None) -> None:
         http_timeout=HTTP_TIMEOUT,
         verbosity=args.verbosity,
         ready_callable=ready,
-    ).run()
+    )
+    server.run()
+    # The reactor has stopped and every application was told to finish. Worker threads
+    # still inside a sync_to_async call may wait forever for the stopped event loop (an
+    # async_to_sync broadcast in an on_commit hook): do not let the interpreter's exit
+    # join them. Stored data is safe: every write is a committed or a rolled-back
+    # transaction.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -136,7 +136,7 @@ async def test_rate_limited_then_closed_for_flooding():
         if message["type"] == "closed":
             break
     assert "rate_limited" in codes
-    assert codes[-1] == 1008
+    assert codes[-1] == consumers.CLOSE_POLICY_VIOLATION == 4008
 
 
 async def test_duplicate_request_id_is_acked_again_and_applied_once():
@@ -231,10 +231,10 @@ async def test_bad_frames_get_errors_or_closes_and_change_nothing():
     await a.send({"type": "chat", "text": "x" * 501})
     assert (await a.expect("error"))["code"] == "malformed"
     await a.send_raw(text="{}")
-    assert (await a.expect("closed"))["code"] == 1003
+    assert (await a.expect("closed"))["code"] == 4003
     c = await connect(game.pk, tokens[0])
     await c.send_raw(b"\x80" * (consumers.MAX_FRAME_BYTES + 1))
-    assert (await c.expect("closed"))["code"] == 1009
+    assert (await c.expect("closed"))["code"] == 4009
     assert await amove_count(game.pk) == 0
     # The other player is unaffected and the game goes on.
     d = await connect(game.pk, tokens[0])
