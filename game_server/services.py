@@ -344,16 +344,27 @@ def describe(game_engine: engine.Game, state: engine.State, data) -> str:
 
 def unavailable_on_database_errors(function):
     """Turn a lost or refused database connection into ``Rejected(unavailable)``: the
-    transaction was rolled back (or never began), so the client may simply retry."""
+    transaction was rolled back (or never began), so the client may simply retry.
+
+    A persistent connection that died while idle (the database restarted) only shows it
+    when used: outside a caller's transaction the call is tried once more on a fresh
+    connection first (safe: request ids make a retried action apply at most once)."""
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        except (OperationalError, InterfaceError) as exc:
-            metrics.UNAVAILABLE.inc()
-            logger.warning("database unavailable: %s", exc)
-            raise Rejected(UNAVAILABLE, "the database is unavailable; retry shortly") from None
+        from django.db import connection
+
+        attempts = 1 if connection.in_atomic_block else 2
+        for attempt in range(attempts):
+            try:
+                return function(*args, **kwargs)
+            except (OperationalError, InterfaceError) as exc:
+                error = exc
+                if attempt + 1 < attempts:
+                    connection.close()
+        metrics.UNAVAILABLE.inc()
+        logger.warning("database unavailable: %s", error)
+        raise Rejected(UNAVAILABLE, "the database is unavailable; retry shortly") from None
 
     return wrapper
 

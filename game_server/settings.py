@@ -2,7 +2,7 @@
 
 Embedded default (no variables set): SQLite, ``InMemoryChannelLayer``, one process.
 Scaled: ``DATABASE_URL=postgres://...`` and ``REDIS_URL=redis://...`` switch the same code
-to PostgreSQL and channels-redis.
+to PostgreSQL and channels-redis (docs/deployment.md).
 """
 
 from __future__ import annotations
@@ -92,18 +92,38 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
+# Redis pub/sub by default: measured cheaper fan-out to many spectators, and it survives
+# a Redis restart by subscribing again (docs/deployment.md, bench/channel_layers.py).
+# CHANNEL_LAYER=core selects the list-based RedisChannelLayer instead.
+CHANNEL_LAYER = os.environ.get("CHANNEL_LAYER", "pubsub")
+# A key/channel prefix per deployment (pub/sub channels ignore the Redis db number).
+CHANNEL_PREFIX = os.environ.get("CHANNEL_PREFIX", "asgi")
+# Ask every socket of a process to reconnect when the layer's Redis comes back or
+# restarts (game_server.lifecycle); 0 turns the watchdog off.
+WATCH_CHANNEL_LAYER = env_bool("WATCH_CHANNEL_LAYER", True)
+if REDIS_URL and CHANNEL_LAYER == "core":
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
                 "hosts": [REDIS_URL],
+                "prefix": CHANNEL_PREFIX,
                 # Over capacity channels-redis drops messages and only logs it: size it
                 # for many busy games per process; clients still detect gaps by version.
                 "capacity": env_int("CHANNEL_CAPACITY", 5000),
                 "expiry": env_int("CHANNEL_EXPIRY", 60),
                 "group_expiry": 86400,
             },
+        }
+    }
+elif REDIS_URL:
+    # No capacity to overflow: each process's per-channel queues are in memory and
+    # unbounded; what Redis cannot deliver (a process reconnecting) the clients
+    # detect by version and resync, and the watchdog makes them reconnect.
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": CHANNEL_PREFIX},
         }
     }
 else:
