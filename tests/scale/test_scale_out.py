@@ -8,6 +8,7 @@ import contextlib
 import signal
 from urllib.parse import urlparse
 
+import psycopg
 import pytest
 
 from game_server.client import Rejected
@@ -221,3 +222,38 @@ async def test_an_unreachable_database_rejects_moves_as_unavailable(
         await close_all(p0, p1)
     finally:
         proxy.close()
+
+
+async def test_sigterm_finishes_the_move_in_flight_then_sends_clients_elsewhere(
+    scale_database, redis_url, start_servers
+):
+    a, b = start_servers(2, scale_database.url, redis_url)
+    game_id, tokens = await new_game(b)
+    p0, p1 = Recording(a, game_id, tokens[0]), Recording(b, game_id, tokens[1])
+    watcher = Recording(a, game_id)
+    await connect_all(p0, p1, watcher)
+    await play([p0, p1], CONNECT4_WIN[:2], [watcher])
+    # Hold the game's row lock so that seat 0's next move is still being stored (inside
+    # process a) when a receives SIGTERM.
+    with psycopg.connect(scale_database.url) as blocker:
+        blocker.execute("SELECT 1 FROM game_server_game WHERE id = %s FOR UPDATE", (game_id,))
+        in_flight = asyncio.create_task(p0.move(CONNECT4_WIN[2]))
+        await asyncio.sleep(0.5)
+        a.send_signal(signal.SIGTERM)
+        await asyncio.sleep(0.5)
+        assert not in_flight.done() and a.process.poll() is None  # waits for the move
+        blocker.rollback()
+    ack = await in_flight  # the move finished and was answered before the close
+    assert ack["version"] == 3 and not ack["duplicate"]
+    for client in (p0, watcher):
+        assert await wait_closed(client) == 4012
+    assert a.wait(15) == 0
+    assert "took too long" not in a.log_tail(20000)
+    for client in (p0, watcher):
+        client.move_to(b)
+        await reconnect_until(client)  # ?version=: the moves missed meanwhile, if any
+        assert client.version == 3 and client.state_messages()[-1]["version"] == 3
+    await play([p0, p1], CONNECT4_WIN[3:], [watcher])
+    assert watcher.outcome["winners"] == [0]
+    check_move_log(scale_database.url, game_id, CONNECT4_WIN)
+    await close_all(p0, p1, watcher)
