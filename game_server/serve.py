@@ -13,6 +13,9 @@ options are chosen here on purpose rather than left at their defaults:
 * A 5 s handshake and 20 s connect timeout (a slow ``connect``: database lookups).
 * 10 s for an application to finish after its client left (presence clean-up).
 * 60 s for an HTTP request.
+* SIGTERM is graceful (:func:`game_server.lifecycle.install_graceful_shutdown`): stop
+  listening, let every handler finish, close each WebSocket with 4012 (reconnect),
+  then stop; SIGINT still stops at once.
 
 It prints the address to open once it listens. It also sets the server id used for
 presence rows (``BOARDROOM_SERVER_ID``, default ``hostname:port``) and clears the rows a
@@ -28,6 +31,7 @@ import os
 import signal
 import socket
 import sys
+import threading
 
 WEBSOCKET_TIMEOUT = -1
 PING_INTERVAL = 20
@@ -61,6 +65,7 @@ def main(argv=None) -> None:
 
     from game_server.asgi import application
     from game_server.consumers import MAX_FRAME_BYTES
+    from game_server.lifecycle import install_graceful_shutdown
     from game_server.services import clear_connections
 
     try:
@@ -69,7 +74,26 @@ def main(argv=None) -> None:
         sys.exit(f"The database is not ready ({exc}): run `python manage.py migrate` first.")
     host = f"[{args.host}]" if ":" in args.host else args.host
 
+    def start_bot_runner():
+        # Bot turns run as tasks on this loop; games whose bot was to move when the last
+        # server stopped are picked up again (their moves are stored once, by request id).
+        from django.db import connections
+
+        from lobby import bots
+
+        def resume_bots():
+            try:
+                bots.resume_all()
+            finally:
+                connections.close_all()  # this thread's own connection
+
+        bots.attach()
+        threading.Thread(target=resume_bots, name="resume-bots", daemon=True).start()
+
     def ready():
+        from twisted.internet import reactor
+
+        reactor.callWhenRunning(start_bot_runner)
         # Autobahn drops the TCP connection on a protocol error (an oversized frame) by
         # default; send the close frame (1009) the protocol documents instead.
         server.ws_factory.setProtocolOptions(failByDrop=False)
@@ -92,6 +116,7 @@ def main(argv=None) -> None:
         verbosity=args.verbosity,
         ready_callable=ready,
     )
+    install_graceful_shutdown(server)  # SIGTERM: finish handlers, close with 4012, stop
     server.run()
     # The reactor has stopped and every application was told to finish. Worker threads
     # still inside a sync_to_async call may wait forever for the stopped event loop (an

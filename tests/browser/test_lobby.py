@@ -20,12 +20,6 @@ def open_lobby(page):
     expect(page.locator("#conn")).to_have_attribute("data-state", "open")
 
 
-@pytest.mark.xfail(
-    reason="lobby bots: under daphne every bot turn fails with asgiref's 'Single thread "
-    "executor already being used, would deadlock' (lobby/bots.py poke -> _spawn runs in "
-    "the poking thread's context); passes once that is fixed",
-    strict=False,
-)
 def test_play_the_computer_to_the_end_then_rematch(new_page, artifacts):
     page = new_page()
     open_lobby(page)
