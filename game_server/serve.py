@@ -25,6 +25,7 @@ previous run with the same id left behind (a killed server cannot clean up after
 from __future__ import annotations
 
 import argparse
+import asyncio
 import faulthandler
 import logging
 import os
@@ -91,9 +92,8 @@ def main(argv=None) -> None:
         threading.Thread(target=resume_bots, name="resume-bots", daemon=True).start()
 
     def ready():
-        from twisted.internet import reactor
-
-        reactor.callWhenRunning(start_bot_runner)
+        # Twisted runs on this asyncio loop; call_soon callbacks run once it is running.
+        asyncio.get_event_loop().call_soon(start_bot_runner)
         # Autobahn drops the TCP connection on a protocol error (an oversized frame) by
         # default; send the close frame (1009) the protocol documents instead.
         server.ws_factory.setProtocolOptions(failByDrop=False)
