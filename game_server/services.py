@@ -565,7 +565,12 @@ def broadcast_action(game: Game, result: ActionResult) -> None:
     start = time.perf_counter()
     message = {"type": "game.update", "version": result.version, **update_frames(game, result)}
     try:
-        async_to_sync(layer.group_send)(group_name(game.pk), message)
+        try:
+            async_to_sync(layer.group_send)(group_name(game.pk), message)
+        except Exception:
+            # Once more: after a Redis restart the pooled connection is stale and only
+            # the next attempt opens a new one.
+            async_to_sync(layer.group_send)(group_name(game.pk), message)
     except Exception:
         metrics.BROADCAST_FAILURES.inc()
         logger.exception(

@@ -29,8 +29,8 @@ def start_servers(tmp_path):
     channel prefix; stopped (SIGKILL if need be) at the end of the test."""
     started: list[Server] = []
 
-    def start(count: int, database_url: str, redis_url: str) -> list[Server]:
-        env = scaled_env(database_url, redis_url)
+    def start(count: int, database_url: str, redis_url: str, **extra: str) -> list[Server]:
+        env = {**scaled_env(database_url, redis_url), **extra}
         servers = []
         for _ in range(count):
             server = Server(env, tmp_path / f"server{len(started)}.log").start()

@@ -214,7 +214,8 @@ async def test_an_unreachable_database_rejects_moves_as_unavailable(
             "version": 3,
             "duplicate": False,
         }
-        await p1.wait_for_version(3)
+        for client in (p0, p1):
+            await client.wait_for_version(3)
         await play([p0, p1], CONNECT4_WIN[3:])
         assert p1.outcome["winners"] == [0]
         check_move_log(scale_database.url, game_id, CONNECT4_WIN)
@@ -257,3 +258,32 @@ async def test_sigterm_finishes_the_move_in_flight_then_sends_clients_elsewhere(
     assert watcher.outcome["winners"] == [0]
     check_move_log(scale_database.url, game_id, CONNECT4_WIN)
     await close_all(p0, p1, watcher)
+
+
+async def test_a_lost_broadcast_is_detected_by_version_and_resynced(
+    scale_database, private_redis, start_servers
+):
+    # Without the watchdog nobody is told to reconnect: the pub/sub layer subscribes
+    # again by itself, and the clients notice the update they missed by its version.
+    a, b = start_servers(2, scale_database.url, private_redis.url, WATCH_CHANNEL_LAYER="0")
+    game_id, tokens = await new_game(a)
+    p0, p1 = Recording(a, game_id, tokens[0]), Recording(b, game_id, tokens[1])
+    watchers = [Recording(a, game_id), Recording(b, game_id)]
+    await connect_all(p0, p1, *watchers)
+    await play([p0, p1], CONNECT4_WIN[:2], watchers)
+    private_redis.stop()
+    assert (await p0.move(CONNECT4_WIN[2]))["version"] == 3  # stored, never broadcast
+    private_redis.start()
+    await asyncio.sleep(3)  # the layer's receivers reconnect and subscribe again
+    assert (await p1.move(CONNECT4_WIN[3], version=3))["version"] == 4
+    for client in (p0, p1, *watchers):
+        await client.wait_for_version(4)
+        assert client.close_code is None  # same socket all along
+    for watcher in watchers:
+        kinds = [(m["type"], m["version"]) for m in watcher.state_messages()]
+        # update 4 showed the gap; the resync answered with the moves after 2.
+        assert kinds[-1] == ("moves", 4) and ("update", 3) not in kinds, kinds
+        assert [m["version"] for m in watcher.state_messages()[-1]["moves"]] == [3, 4]
+    await play([p0, p1], CONNECT4_WIN[4:], watchers)
+    check_move_log(scale_database.url, game_id, CONNECT4_WIN)
+    await close_all(p0, p1, *watchers)
