@@ -10,6 +10,8 @@ See ``engine.core`` for the contract and ``docs/writing-a-game.md`` for adding a
 """
 
 from .core import (
+    ABANDON,
+    ABORT,
     ACCEPT_DRAW,
     DECLINE_DRAW,
     ENGINE_ACTIONS,
@@ -26,6 +28,8 @@ from .errors import EngineError
 from .registry import all_games, get, names, register
 
 __all__ = [
+    "ABANDON",
+    "ABORT",
     "ACCEPT_DRAW",
     "DECLINE_DRAW",
     "ENGINE_ACTIONS",

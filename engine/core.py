@@ -42,13 +42,19 @@ OFFER_DRAW = "offer_draw"
 ACCEPT_DRAW = "accept_draw"
 DECLINE_DRAW = "decline_draw"
 TIMEOUT = "timeout"
-ENGINE_ACTIONS = (RESIGN, OFFER_DRAW, ACCEPT_DRAW, DECLINE_DRAW, TIMEOUT)
+# Applied by the server, never sent by clients: ``abandon`` for a seat that left (its
+# opponents win, or ``forfeit`` removes it), ``abort`` ends the game with no winner.
+ABANDON = "abandon"
+ABORT = "abort"
+ENGINE_ACTIONS = (RESIGN, OFFER_DRAW, ACCEPT_DRAW, DECLINE_DRAW, TIMEOUT, ABANDON, ABORT)
 
 # Outcome reasons produced by the engine itself; games add their own
 # ("checkmate", "four_in_a_row", "no_moves", ...).
 REASON_RESIGNATION = "resignation"
 REASON_DRAW_AGREED = "draw_agreed"
 REASON_TIMEOUT = "timeout"
+REASON_ABANDONMENT = "abandonment"
+REASON_ABORTED = "aborted"
 
 
 @dataclass(frozen=True)
@@ -393,8 +399,16 @@ class Game:
         if seat not in active:
             raise EngineError(errors.INVALID_SEAT, f"seat {seat} is no longer playing")
         bump = {"ply": state.ply + 1}
-        if name in (RESIGN, TIMEOUT):
-            reason = REASON_RESIGNATION if name == RESIGN else REASON_TIMEOUT
+        if name == ABORT:
+            return dataclasses.replace(
+                state, result=Outcome((), REASON_ABORTED), draw_offers=frozenset(), **bump
+            )
+        if name in (RESIGN, TIMEOUT, ABANDON):
+            reason = {
+                RESIGN: REASON_RESIGNATION,
+                TIMEOUT: REASON_TIMEOUT,
+                ABANDON: REASON_ABANDONMENT,
+            }[name]
             position = (
                 self.rules.forfeit(state.position, seat) if self.rules.forfeit is not None else None
             )
