@@ -125,13 +125,19 @@ class GameClient:
         """Open the socket and wait for the first ``snapshot`` (or ``moves`` when
         ``resume``: reconnecting with ``?version=``)."""
         query = {}
-        if self.token:
-            query["token"] = self.token
         if resume and self.version >= 0:
             query["version"] = self.version
         url = self.ws_base + (f"?{urlencode(query)}" if query else "")
+        # The token goes in a header, not the query string: proxies log query strings.
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else None
         self._ready = asyncio.get_running_loop().create_future()
-        self._ws = await connect(url, origin=self.origin, max_size=None, open_timeout=self.timeout)
+        self._ws = await connect(
+            url,
+            origin=self.origin,
+            additional_headers=headers,
+            max_size=None,
+            open_timeout=self.timeout,
+        )
         self._reader = asyncio.create_task(self._read(self._ws))
         async with asyncio.timeout(self.timeout):
             await self._ready

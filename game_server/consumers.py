@@ -19,9 +19,9 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 import engine
 
-from . import services
+from . import limits, services
 from .models import Game
-from .security import query_param
+from .security import query_param, seat_token
 
 MAX_FRAME_BYTES = 16384  # the protocol's client frame limit (daphne is set to it too)
 MAX_CHAT = 500
@@ -82,12 +82,13 @@ class GameConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         self.game_id = self.scope["url_route"]["kwargs"]["game_id"]
         self.bucket = TokenBucket()
+        self.limits = limits.ConnectionLimits()
         self.dropped = 0
         await self.accept()
         if not await database_sync_to_async(Game.objects.filter(pk=self.game_id).exists)():
             await self.close(CLOSE_UNKNOWN_GAME)
             return
-        token = query_param(self.scope, "token")
+        token = seat_token(self.scope)
         if token is not None:
             self.seat = await database_sync_to_async(services.seat_for_token)(self.game_id, token)
             if self.seat is None:
@@ -96,8 +97,13 @@ class GameConsumer(AsyncWebsocketConsumer):
         else:
             user = self.scope.get("user")
             self.seat = await database_sync_to_async(services.seat_for_user)(self.game_id, user)
+        admitted = await database_sync_to_async(limits.admit_game_socket)(
+            self.game_id, self.channel_name, self.seat, self.scope.get("user")
+        )
+        if not admitted:
+            await self.close(limits.CLOSE_TOO_MANY_SOCKETS)
+            return
         await self.channel_layer.group_add(services.group_name(self.game_id), self.channel_name)
-        await database_sync_to_async(services.connect)(self.game_id, self.channel_name, self.seat)
         self.joined = True
         version = query_param(self.scope, "version")
         if version is not None and version.isdigit():
@@ -125,11 +131,7 @@ class GameConsumer(AsyncWebsocketConsumer):
         if not self.joined:
             return
         if not self.bucket.take():
-            self.dropped += 1
-            if self.dropped > MAX_DROPPED:
-                await self.close(CLOSE_POLICY_VIOLATION)
-            else:
-                await self.send_message({"type": "error", "code": "rate_limited", "message": ""})
+            await self.rate_limited("")
             return
         try:
             message = msgpack.unpackb(bytes_data, raw=False)
@@ -142,6 +144,10 @@ class GameConsumer(AsyncWebsocketConsumer):
         handler = self.handlers.get(message["type"])
         if handler is None:
             await self.send_error("unknown_type", f"unknown message type {message['type']!r}")
+            return
+        bucket = limits.GAME_BUCKETS.get(message["type"])
+        if not self.limits.take(bucket):
+            await self.rate_limited(f"too many {bucket} messages")
             return
         try:
             await handler(self, message)
@@ -187,6 +193,12 @@ class GameConsumer(AsyncWebsocketConsumer):
                 | {"message": "anonymous spectators cannot chat", "version": self.version}
             )
             return
+        if self.limits.chat_repeated(text):
+            await self.send_message(
+                {"type": "reject", "request_id": None, "code": limits.REPEATED_CHAT}
+                | {"message": "you sent this text too often", "version": self.version}
+            )
+            return
         name = await database_sync_to_async(self.chat_name)()
         chat = {"type": "chat", "seat": self.seat, "name": name, "text": text, "ts": time.time()}
         await self.group_frame(chat)
@@ -197,8 +209,14 @@ class GameConsumer(AsyncWebsocketConsumer):
         if seat is None:
             await self.close(CLOSE_FORBIDDEN)
             return
-        self.seat = seat
         await database_sync_to_async(services.connect)(self.game_id, self.channel_name, seat)
+        if await database_sync_to_async(limits.over_seat_cap)(self.game_id, seat):
+            await database_sync_to_async(services.connect)(
+                self.game_id, self.channel_name, self.seat
+            )
+            await self.close(limits.CLOSE_TOO_MANY_SOCKETS)
+            return
+        self.seat = seat
         await self.send_snapshot()
         await self.broadcast_presence()
 
@@ -228,6 +246,14 @@ class GameConsumer(AsyncWebsocketConsumer):
         await self.send(bytes_data=event["frame"])
 
     # -- frames out --------------------------------------------------------------------------
+    async def rate_limited(self, why: str):
+        """Drop the message (error ``rate_limited``); close with 4008 when flooding."""
+        self.dropped += 1
+        if self.dropped > MAX_DROPPED:
+            await self.close(CLOSE_POLICY_VIOLATION)
+        else:
+            await self.send_message({"type": "error", "code": "rate_limited", "message": why})
+
     async def send_message(self, message: dict):
         await self.send(bytes_data=services.encode(message))
 

@@ -2,9 +2,10 @@
 
 Browsers always send an ``Origin`` header; it is checked against ``ALLOWED_HOSTS`` by
 Channels' :class:`AllowedHostsOriginValidator`. Bots and scripts usually send none; such
-a connection is let through only on a game socket and only with a seat token (``?token=``)
-valid for that game, so the missing Origin never opens anything to a cross-site page
-(which could not know the token anyway). Everything else is refused at the handshake.
+a connection is let through only on a game socket and only with a seat token
+(``Authorization: Bearer`` header or ``?token=``) valid for that game, so the missing
+Origin never opens anything to a cross-site page (which could not know the token anyway).
+Everything else is refused at the handshake.
 """
 
 from __future__ import annotations
@@ -27,6 +28,18 @@ def query_param(scope, name: str) -> str | None:
     return values[-1] if values else None
 
 
+def seat_token(scope) -> str | None:
+    """The seat token of a connection: the ``Authorization: Bearer <token>`` header, or
+    else the ``token`` query parameter. The header is preferred: query strings end up in
+    proxies' access logs (daphne's own log prints paths only)."""
+    for name, value in scope.get("headers", ()):
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin1").partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                return token.strip()
+    return query_param(scope, "token")
+
+
 class OriginOrSeatTokenValidator:
     """``AllowedHostsOriginValidator`` for connections with an Origin; a valid seat token
     in the query string for connections without one."""
@@ -47,7 +60,7 @@ class OriginOrSeatTokenValidator:
         from .routing import GAME_SOCKET_PATH
 
         match = re.match(GAME_SOCKET_PATH, scope.get("path", ""))
-        token = query_param(scope, "token")
+        token = seat_token(scope)
         if match is None or token is None:
             return False
         seat = await database_sync_to_async(services.seat_for_token)(match["game_id"], token)

@@ -26,6 +26,10 @@ def env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def env_float(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -133,6 +137,20 @@ else:
             "CONFIG": {"capacity": env_int("CHANNEL_CAPACITY", 5000), "expiry": 60},
         }
     }
+
+# Abuse limits of the WebSockets (game_server/limits.py, docs/protocol.md "Limits"):
+# per-connection token buckets as (burst, refilled per second) ...
+RATE_LIMITS = {
+    "move": (env_int("RATE_MOVE_BURST", 20), env_float("RATE_MOVE_PER_SECOND", 5.0)),
+    "chat": (env_int("RATE_CHAT_BURST", 5), env_float("RATE_CHAT_PER_SECOND", 0.5)),
+    "lobby": (env_int("RATE_LOBBY_BURST", 10), env_float("RATE_LOBBY_PER_SECOND", 1.0)),
+}
+# ... the same chat text at most this many times per window (seconds) and connection ...
+CHAT_REPEAT_MAX = env_int("CHAT_REPEAT_MAX", 2)
+CHAT_REPEAT_WINDOW = env_float("CHAT_REPEAT_WINDOW", 30.0)
+# ... and open sockets per user (game + lobby) and per game seat, across all processes.
+MAX_SOCKETS_PER_USER = env_int("MAX_SOCKETS_PER_USER", 20)
+MAX_SOCKETS_PER_SEAT = env_int("MAX_SOCKETS_PER_SEAT", 4)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -21,7 +21,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from game_server import services
+from game_server import limits, services
 from game_server.consumers import (
     CLOSE_POLICY_VIOLATION,
     CLOSE_TOO_BIG,
@@ -73,10 +73,16 @@ class LobbyConsumer(AsyncWebsocketConsumer):
     # -- connection ------------------------------------------------------------------------
     async def connect(self):
         self.bucket = TokenBucket()
+        self.limits = limits.ConnectionLimits()
         self.dropped = 0
         user = self.scope.get("user")
         self.user = user if user is not None and user.is_authenticated else None
         await self.accept()
+        if self.user is not None and not await database_sync_to_async(limits.admit_lobby_socket)(
+            self.channel_name, self.user
+        ):
+            await self.close(limits.CLOSE_TOO_MANY_SOCKETS)
+            return
         bots.attach()
         for group in self.groups_to_join():
             await self.channel_layer.group_add(group, self.channel_name)
@@ -114,11 +120,7 @@ class LobbyConsumer(AsyncWebsocketConsumer):
             await self.close(CLOSE_TOO_BIG)
             return
         if not self.bucket.take():
-            self.dropped += 1
-            if self.dropped > MAX_DROPPED:
-                await self.close(CLOSE_POLICY_VIOLATION)
-            else:
-                await self.send_error("rate_limited", "", None)
+            await self.rate_limited("", None)
             return
         try:
             message = msgpack.unpackb(bytes_data, raw=False)
@@ -131,6 +133,9 @@ class LobbyConsumer(AsyncWebsocketConsumer):
         handler = self.handlers.get(message["type"])
         if handler is None:
             await self.send_error("unknown_type", f"unknown message type {message['type']!r}")
+            return
+        if message["type"] != "ping" and not self.limits.take("lobby"):
+            await self.rate_limited("too many lobby messages", message["type"])
             return
         try:
             if handler not in self.anonymous_handlers and self.user is None:
@@ -250,6 +255,14 @@ class LobbyConsumer(AsyncWebsocketConsumer):
         await self.send_message({**{k: v for k, v in event.items() if k != "type"}, "type": kind})
 
     # -- frames out --------------------------------------------------------------------------
+    async def rate_limited(self, why: str, about: str | None):
+        """Drop the message (error ``rate_limited``); close with 4008 when flooding."""
+        self.dropped += 1
+        if self.dropped > MAX_DROPPED:
+            await self.close(CLOSE_POLICY_VIOLATION)
+        else:
+            await self.send_error("rate_limited", why, about)
+
     async def send_message(self, message: dict):
         await self.send(bytes_data=services.encode(message))
 
