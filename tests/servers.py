@@ -88,6 +88,8 @@ class Server:
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
+                self.process.send_signal(signal.SIGUSR1)  # serve.py dumps every stack
+                time.sleep(1)
                 self.process.kill()
                 raise AssertionError(f"the server did not stop: {self.log_tail()}") from None
         if self.process is not None and self.process.stdout is not None:
@@ -221,6 +223,14 @@ class TcpProxy:
         self._closed = True
         self.cut()
         self._listener.close()
+
+
+def sqlite_env(path: Path) -> dict:
+    """The environment of an embedded server on a migrated SQLite file at ``path``."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}"}
+    env.pop("REDIS_URL", None)
+    migrate(env)
+    return env
 
 
 def scaled_env(database_url: str, redis_url: str, prefix: str | None = None) -> dict:

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.servers import Server, sqlite_env
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT = ROOT / "web_client"
@@ -24,12 +22,6 @@ DIST = CLIENT / "static" / "dist"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _ensure_client_built() -> None:
@@ -49,53 +41,15 @@ def server_url(tmp_path_factory):
     _ensure_client_built()
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM} (`make browser` installs it)")
-    db = tmp_path_factory.mktemp("browser-db") / "db.sqlite3"
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{db}",
-        "BOARDROOM_SERVER_ID": f"browser-tests:{port}",
-        "DJANGO_SETTINGS_MODULE": "game_server.settings",
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.pop("REDIS_URL", None)
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    log = open(db.parent / "server.log", "w+b")  # noqa: SIM115 (closed at teardown)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "game_server.serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/api/games/kinds", timeout=2):
-                break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                log.seek(0)
-                pytest.fail("the server did not start:\n" + log.read().decode(errors="replace"))
-            time.sleep(0.2)
-    yield url
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+    directory = tmp_path_factory.mktemp("browser-db")
+    server = Server(sqlite_env(directory / "db.sqlite3"), directory / "server.log").start()
+    yield server.url
+    server.stop()
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's sync API is open its event loop counts as
+# running on this thread, which would break every asyncio test collected after these.
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import expect, sync_playwright
 

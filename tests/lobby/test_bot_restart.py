@@ -4,14 +4,13 @@ with nobody connected, and the game then goes on to its end through a real daphn
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
 import pytest
 
 from game_server.client import GameClient, api
-from tests.servers import ROOT, Server, migrate
+from tests.servers import ROOT, Server, sqlite_env
 
 pytestmark = pytest.mark.slow
 
@@ -34,10 +33,7 @@ print(json.dumps({"game": game.pk, "token": token, "version": game.version}))
 
 @pytest.fixture
 def environment(tmp_path) -> dict:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
-    env.pop("REDIS_URL", None)
-    migrate(env)
-    return env
+    return sqlite_env(tmp_path / "db.sqlite3")
 
 
 @pytest.fixture

@@ -4,13 +4,7 @@ temporary SQLite file, driven by the client library (``game_server.client``)."""
 from __future__ import annotations
 
 import asyncio
-import os
-import select
 import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import msgpack
@@ -18,74 +12,30 @@ import pytest
 
 import engine
 from game_server.client import GameClient, Rejected, api, create_game, take_seat
+from tests import servers
+from tests.servers import sqlite_env
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 # seat 0 fills column 0 while seat 1 plays column 1: four in a row on ply 7
 CONNECT4_WIN = [0, 1, 0, 1, 0, 1, 0]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def database(tmp_path_factory) -> dict:
     """The environment of a migrated temporary SQLite database."""
-    path = tmp_path_factory.mktemp("live") / "db.sqlite3"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}", "PYTHONUNBUFFERED": "1"}
-    env.pop("REDIS_URL", None)
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
-    )
-    return env
+    return sqlite_env(tmp_path_factory.mktemp("live") / "db.sqlite3")
 
 
-class Server:
-    """One ``python -m game_server.serve`` process."""
-
-    def __init__(self, env: dict, port: int | None = None):
-        self.env = env
-        self.log = Path(env["DATABASE_URL"].removeprefix("sqlite:///")).with_suffix(".log")
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> Server:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "game_server.serve", "--port", str(self.port)],
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=self.log.open("a"),
-            text=True,
-        )
-        ready, _, _ = select.select([self.process.stdout], [], [], 30)
-        line = self.process.stdout.readline() if ready else ""  # printed once it listens
-        assert f"http://127.0.0.1:{self.port}/" in line, f"the server did not start: {line!r}"
-        return self
-
-    def stop(self, sig=signal.SIGTERM) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(sig)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.send_signal(signal.SIGUSR1)  # serve.py dumps its stacks
-                time.sleep(1)
-                self.process.kill()
-                tail = self.log.read_text()[-3000:]
-                raise AssertionError(f"the server did not stop: {tail}") from None
-        if self.process is not None:
-            self.process.stdout.close()
+def embedded_server(env: dict, port: int | None = None) -> servers.Server:
+    """A server on the module's SQLite file, logging next to it."""
+    log = Path(env["DATABASE_URL"].removeprefix("sqlite:///")).with_suffix(".log")
+    return servers.Server(env, log, port)
 
 
 @pytest.fixture
 def server(database):
-    server = Server(database).start()
+    server = embedded_server(database).start()
     yield server
     server.stop()
 
@@ -144,14 +94,14 @@ async def test_a_full_game_through_daphne(server):
 
 
 async def test_a_killed_server_loses_nothing(database):
-    first = Server(database).start()
+    first = embedded_server(database).start()
     try:
         game_id, (a, b) = await seated_clients(first.url)
         await play([a, b], CONNECT4_WIN[:3])
         first.stop(signal.SIGKILL)  # no clean shutdown at all
     finally:
         first.stop()
-    second = Server(database, port=first.port).start()
+    second = embedded_server(database, port=first.port).start()
     try:
         for client in (a, b):
             await client.reconnect()  # ?version=3: gets the missed moves (none)
@@ -168,12 +118,12 @@ async def test_a_killed_server_loses_nothing(database):
 
 
 async def test_two_server_processes_never_store_the_same_ply(database):
-    servers = [Server(database).start(), Server(database).start()]
+    processes = [embedded_server(database).start(), embedded_server(database).start()]
     try:
-        game = await create_game(servers[0].url, "connect4")
-        seat = await take_seat(servers[0].url, game["id"], name="one")
-        await take_seat(servers[0].url, game["id"], name="two")
-        clients = [GameClient(s.url, game["id"], seat["token"]) for s in servers]
+        game = await create_game(processes[0].url, "connect4")
+        seat = await take_seat(processes[0].url, game["id"], name="one")
+        await take_seat(processes[0].url, game["id"], name="two")
+        clients = [GameClient(s.url, game["id"], seat["token"]) for s in processes]
         for client in clients:
             await client.connect()
         results = await asyncio.gather(
@@ -183,10 +133,10 @@ async def test_two_server_processes_never_store_the_same_ply(database):
         acks = [r for r in results if isinstance(r, dict)]
         codes = [r.code for r in results if isinstance(r, Rejected)]
         assert len(acks) == 1 and codes == ["stale_version"], results
-        record = await api(servers[1].url, "GET", f"/api/games/{game['id']}/record")
+        record = await api(processes[1].url, "GET", f"/api/games/{game['id']}/record")
         assert len(record["moves"]) == 1 and record["game"]["version"] == 1
         for client in clients:
             await client.close()
     finally:
-        for server in servers:
+        for server in processes:
             server.stop()
