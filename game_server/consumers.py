@@ -19,7 +19,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 import engine
 
-from . import limits, services
+from . import limits, services, spectators, timeouts
 from .models import Game
 from .security import query_param, seat_token
 
@@ -38,7 +38,10 @@ CLOSE_TOO_BIG = 4009
 CLOSE_FORBIDDEN = 4403
 CLOSE_UNKNOWN_GAME = 4404
 
-ACTIONS = {name: {"action": name} for name in engine.ENGINE_ACTIONS if name != engine.TIMEOUT}
+# timeout, abandon and abort are applied by the server only (game_server.timeouts).
+ACTIONS = {
+    name: {"action": name} for name in engine.ENGINE_ACTIONS if name not in services.SERVER_ACTIONS
+}
 
 
 class Malformed(Exception):
@@ -77,6 +80,8 @@ class GameConsumer(AsyncWebsocketConsumer):
     seat: int | None = None
     version: int = -1
     joined = False
+    delay = 0.0  # spectator delay (seconds) for this connection
+    held = None  # spectators.Held: updates held back for a delayed spectator
 
     # -- connection ------------------------------------------------------------------------
     async def connect(self):
@@ -103,6 +108,8 @@ class GameConsumer(AsyncWebsocketConsumer):
         if not admitted:
             await self.close(limits.CLOSE_TOO_MANY_SOCKETS)
             return
+        self.delay = await database_sync_to_async(spectators.delay_for)(self.game_id, self.seat)
+        await database_sync_to_async(timeouts.mark_connected)(self.game_id, self.seat)
         await self.channel_layer.group_add(services.group_name(self.game_id), self.channel_name)
         self.joined = True
         version = query_param(self.scope, "version")
@@ -110,12 +117,16 @@ class GameConsumer(AsyncWebsocketConsumer):
             await self.send_catch_up(int(version))
         else:
             await self.send_snapshot()
+        if self.delay:
+            await spectators.hold_stored(self)
         await self.broadcast_presence()
 
     async def disconnect(self, code):
         if not self.joined:
             return
         self.joined = False
+        if self.held is not None:
+            self.held.cancel()
         await self.channel_layer.group_discard(services.group_name(self.game_id), self.channel_name)
         await database_sync_to_async(services.disconnect)(self.channel_name)
         await self.broadcast_presence()
@@ -153,7 +164,7 @@ class GameConsumer(AsyncWebsocketConsumer):
             await handler(self, message)
         except (Malformed, services.Rejected) as exc:
             request_id = message.get("request_id")
-            if message["type"] == "move" or message["type"] in ACTIONS:
+            if message["type"] in ("move", "claim_win") or message["type"] in ACTIONS:
                 await self.send_reject(request_id if isinstance(request_id, str) else None, exc)
             else:
                 await self.send_error("malformed", str(exc))
@@ -181,6 +192,8 @@ class GameConsumer(AsyncWebsocketConsumer):
 
     async def on_resync(self, message):
         await self.send_catch_up(field(message, "version", int))
+        if self.delay:
+            await spectators.hold_stored(self)
 
     async def on_chat(self, message):
         text = field(message, "text", str).strip()
@@ -223,6 +236,19 @@ class GameConsumer(AsyncWebsocketConsumer):
     async def on_ping(self, message):
         await self.send_message({"type": "pong", "ts": time.time()})
 
+    async def on_claim_win(self, message):
+        """Claim the win over a seat whose abandonment grace is over (or abort)."""
+        request_id = field(message, "request_id", str)
+        if not 1 <= len(request_id) <= services.MAX_REQUEST_ID:
+            raise Malformed(f"a request id has 1-{services.MAX_REQUEST_ID} characters")
+        if self.seat is None:
+            raise services.Rejected(services.NOT_A_PLAYER, "spectators cannot claim")
+        result = await database_sync_to_async(timeouts.claim_win)(
+            self.game_id, self.seat, request_id
+        )
+        ack = {"type": "ack", "request_id": request_id, "version": result.version}
+        await self.send_message({**ack, "duplicate": result.duplicate})
+
     handlers = {
         "move": on_move,
         **dict.fromkeys(ACTIONS, on_action),
@@ -230,6 +256,7 @@ class GameConsumer(AsyncWebsocketConsumer):
         "chat": on_chat,
         "auth": on_auth,
         "ping": on_ping,
+        "claim_win": on_claim_win,
     }
 
     # -- group messages ----------------------------------------------------------------------
@@ -239,6 +266,9 @@ class GameConsumer(AsyncWebsocketConsumer):
             return  # already in the snapshot or moves this client got
         self.version = event["version"]
         frame = event["seats"][self.seat] if self.seat is not None else None
+        if self.delay:  # a spectator of a game with a spectator delay
+            self.held = spectators.hold(self, self.held, event["spectator"], self.delay)
+            return
         await self.send(bytes_data=frame or event["spectator"])
 
     async def game_frame(self, event):

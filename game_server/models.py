@@ -66,10 +66,19 @@ class Game(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     outcome = models.JSONField(null=True, blank=True)
     version = models.PositiveIntegerField(default=0)
+    # Time controls (game_server.clocks): None is "no clock". ``deadline`` is when the
+    # first running clock reaches zero; the sweeper (game_server.timeouts) looks for it.
+    time_control = models.JSONField(null=True, blank=True)
+    clock = models.JSONField(null=True, blank=True)
+    deadline = models.DateTimeField(null=True, blank=True)
+    spectator_delay = models.FloatField(default=0.0)  # seconds spectators see moves late
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "-created_at"])]
+        indexes = [
+            models.Index(fields=["status", "-created_at"]),
+            models.Index(fields=["status", "deadline"], name="game_status_deadline"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.id}"
@@ -93,6 +102,8 @@ class Seat(models.Model):
     name = models.CharField(max_length=40, blank=True)
     token_hash = models.CharField(max_length=64, editable=False)  # sha256 hex of the token
     joined_at = models.DateTimeField(auto_now_add=True)
+    # When the seat's last connection closed (abandonment grace); None while connected.
+    disconnected_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["game", "index"]

@@ -91,9 +91,17 @@ def main(argv=None) -> None:
         bots.attach()
         threading.Thread(target=resume_bots, name="resume-bots", daemon=True).start()
 
+    def start_sweeper():
+        # Every process sweeps for clocks that ran out (game_server.timeouts): the
+        # timeout is stored once whichever process gets there first.
+        from game_server import timeouts
+
+        timeouts.start_sweeper()
+
     def ready():
         # Twisted runs on this asyncio loop; call_soon callbacks run once it is running.
         asyncio.get_event_loop().call_soon(start_bot_runner)
+        asyncio.get_event_loop().call_soon(start_sweeper)
         # Autobahn drops the TCP connection on a protocol error (an oversized frame) by
         # default; send the close frame (1009) the protocol documents instead.
         server.ws_factory.setProtocolOptions(failByDrop=False)

@@ -14,6 +14,7 @@ game's stored version, and only the missing moves are replayed onto it.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import hashlib
 import hmac
@@ -36,7 +37,7 @@ from django.utils import timezone
 import engine
 from engine import EngineError
 
-from . import metrics
+from . import clocks, metrics
 from .models import Connection, Game, Move, Profile, Seat
 
 # Rejection codes of the server itself; engine codes (engine.errors.CODES) pass through.
@@ -49,6 +50,8 @@ SEAT_TAKEN = "seat_taken"
 GAME_FULL = "game_full"
 MALFORMED = "malformed"
 UNAVAILABLE = "unavailable"  # the database cannot be reached: nothing was stored, retry
+INVALID_TIME_CONTROL = "invalid_time_control"
+OUT_OF_TIME = "out_of_time"  # the acting seat's clock ran out first (game_server.timeouts)
 
 MAX_REQUEST_ID = 64
 CACHE_SIZE = 512
@@ -139,9 +142,28 @@ def seat_for_user(game_id: str, user) -> int | None:
 
 
 # -- creating and joining ----------------------------------------------------------------
-def create_game(kind, num_players, options=None, seed=None, rated=False, creator=None) -> Game:
+def create_game(
+    kind,
+    num_players,
+    options=None,
+    seed=None,
+    rated=False,
+    creator=None,
+    time_control=None,
+    spectator_delay=None,
+) -> Game:
     """A new game in ``waiting`` status. Options are validated (and defaults filled in)
-    by the engine; raises :class:`Rejected` with the engine's code when they are bad."""
+    by the engine; raises :class:`Rejected` with the engine's code when they are bad.
+    ``time_control`` / ``spectator_delay`` (``game_server.clocks``) may also come as
+    ``options`` entries of those names (how the lobby passes them)."""
+    options = dict(options or {})
+    time_control = options.pop("time_control", time_control)
+    spectator_delay = options.pop("spectator_delay", spectator_delay)
+    try:
+        time_control = clocks.parse(time_control)
+        spectator_delay = clocks.parse_delay(spectator_delay)
+    except clocks.InvalidTimeControl as exc:
+        raise Rejected(INVALID_TIME_CONTROL, str(exc)) from exc
     try:
         game_engine = engine.get(kind)
         resolved = game_engine.resolve_options(options, num_players)
@@ -157,6 +179,8 @@ def create_game(kind, num_players, options=None, seed=None, rated=False, creator
         options=resolved,
         rated=bool(rated),
         created_by=creator if creator is not None and creator.is_authenticated else None,
+        time_control=time_control,
+        spectator_delay=spectator_delay,
         **fields,
     )
 
@@ -200,7 +224,11 @@ def take_seat(game: Game, user=None, index=None, name="") -> tuple[Seat, str]:
         if len(taken) + 1 == game.num_players:
             game.status = Game.Status.ACTIVE
             game.started_at = timezone.now()
-            game.save(update_fields=["status", "started_at"])
+            running = engine.get(game.kind).to_move(load_state(game))
+            game.clock, game.deadline = clocks.start(
+                game.time_control, game.num_players, running, game.started_at.timestamp()
+            )
+            game.save(update_fields=["status", "started_at", "clock", "deadline"])
     return seat, token
 
 
@@ -224,6 +252,9 @@ def players(game_id: str) -> list[dict]:
             name = seat.name or f"Player {index + 1}"
         result.append({"seat": index, "name": name, "taken": seat is not None})
         result[-1]["connected"] = index in connected
+    from .timeouts import annotate_presence
+
+    annotate_presence(game, seats, connected, result)
     return result
 
 
@@ -244,6 +275,16 @@ def game_summary(game: Game) -> dict:
         "started_at": iso(game.started_at),
         "finished_at": iso(game.finished_at),
         "outcome": game.outcome,
+        "time_control": game.time_control,
+        "spectator_delay": game.spectator_delay,
+    }
+
+
+def clock_fields(game: Game) -> dict:
+    """``clock`` and ``server_time`` (epoch seconds) for the frames carrying a state."""
+    now = time.time()
+    return {"clock": clocks.data(game.time_control, game.clock, game.deadline, now)} | {
+        "server_time": now
     }
 
 
@@ -369,7 +410,14 @@ def unavailable_on_database_errors(function):
     return wrapper
 
 
-@unavailable_on_database_errors
+class DeadlinePassed(Exception):
+    """Inside :func:`submit_action`: a clock ran out before this action arrived."""
+
+
+# Actions only the server applies; a clock that ran out does not stop them.
+SERVER_ACTIONS = (engine.TIMEOUT, engine.ABANDON, engine.ABORT)
+
+
 def submit_action(
     game_id: str,
     seat_index: int,
@@ -380,12 +428,34 @@ def submit_action(
 ) -> ActionResult:
     """Apply a move or engine action (``{"action": ...}``) for ``seat_index``, which the
     caller has authenticated. Raises :class:`Rejected` (``not_found``, ``not_a_player``,
-    ``game_over``, ``not_started``, ``stale_version``, ``malformed`` or an engine code).
+    ``game_over``, ``not_started``, ``stale_version``, ``malformed``, ``out_of_time`` or
+    an engine code).
 
     ``expected_version`` (None: skip the check) must be the game's current version.
     A ``request_id`` already stored for this game and seat returns the original result
     again with ``duplicate=True``: a retried request is acknowledged, never re-applied.
+
+    An action arriving after a clock ran out first has the timeout stored
+    (``game_server.timeouts``), then is refused: ``out_of_time`` when it was the acting
+    seat's clock, otherwise it is tried once more against the new version.
     """
+    args = (game_id, seat_index, data, expected_version, request_id, broadcast)
+    try:
+        return _store_action(*args)
+    except DeadlinePassed:
+        pass
+    from .timeouts import apply_timeout
+
+    if seat_index in apply_timeout(game_id):
+        raise Rejected(OUT_OF_TIME, "your time ran out before this action arrived")
+    try:
+        return _store_action(*args)
+    except DeadlinePassed:
+        raise Rejected(STALE_VERSION, "a clock ran out; the game moved on") from None
+
+
+@unavailable_on_database_errors
+def _store_action(game_id, seat_index, data, expected_version, request_id, broadcast):
     if request_id is not None and (not isinstance(request_id, str) or len(request_id) > 64):
         raise Rejected(MALFORMED, f"a request id is a string of at most {MAX_REQUEST_ID}")
     if expected_version is not None and (
@@ -407,6 +477,13 @@ def submit_action(
             raise Rejected(GAME_OVER, "the game is over")
         if game.status == Game.Status.WAITING:
             raise Rejected(NOT_STARTED, "the game waits for players")
+        now = timezone.now()
+        if (
+            game.deadline is not None
+            and game.deadline <= now
+            and action_name(data) not in SERVER_ACTIONS
+        ):
+            raise DeadlinePassed()
         if expected_version is not None and expected_version != game.version:
             raise Rejected(STALE_VERSION, f"the game is at version {game.version}")
         game_engine = engine.get(game.kind)
@@ -434,10 +511,19 @@ def submit_action(
             raise Rejected(STALE_VERSION, "another action was stored first") from None
         outcome = game_engine.outcome(new_state)
         game.version = new_state.ply
-        fields = ["version"]
+        game.clock, game.deadline = clocks.advance(
+            game.time_control,
+            game.clock,
+            seat_index,
+            not isinstance(data, dict),
+            game_engine.to_move(new_state),
+            now.timestamp(),
+        )
+        fields = ["version", "clock", "deadline"]
         if outcome is not None:
-            game.status = Game.Status.FINISHED
-            game.outcome = outcome.to_data()
+            aborted = outcome.reason == engine.core.REASON_ABORTED
+            game.status = Game.Status.ABORTED if aborted else Game.Status.FINISHED
+            game.outcome = outcome.to_data() | ({"draw": False} if aborted else {})
             game.finished_at = timezone.now()
             fields += ["status", "outcome", "finished_at"]
         game.save(update_fields=fields)
@@ -466,8 +552,10 @@ def snapshot(game_id: str, seat: int | None) -> dict:
     """The ``snapshot`` message for ``seat`` (None: a spectator). Raises
     ``Game.DoesNotExist``."""
     game = Game.objects.get(pk=game_id)
+    game.version = visible_version(game, seat)  # spectator delay: an older state
     state = load_state(game)
     return {
+        **clock_fields(game),
         "type": "snapshot",
         "game": game_summary(game),
         "version": game.version,
@@ -487,6 +575,8 @@ def catch_up(game_id: str, seat: int | None, from_version) -> dict:
     game_engine = engine.get(game.kind)
     behind = game.version - from_version if isinstance(from_version, int) else -1
     if game_engine.rules.hidden_information or not 0 <= behind <= RESYNC_MAX_MOVES:
+        return snapshot(game_id, seat)
+    if visible_version(game, seat) != game.version:
         return snapshot(game_id, seat)
     stored = Move.objects.filter(game_id=game_id, ply__gt=from_version, ply__lte=game.version)
     moves = [
@@ -510,7 +600,18 @@ def catch_up(game_id: str, seat: int | None, from_version) -> dict:
         "view": game_engine.view(load_state(game), seat),
         "status": game.status,
         "outcome": game.outcome,
+        **clock_fields(game),
     }
+
+
+def visible_version(game: Game, seat: int | None) -> int:
+    """The version ``seat`` may see: a spectator of a game with a spectator delay sees
+    only the actions stored more than ``spectator_delay`` seconds ago, until it is over."""
+    if seat is not None or not game.spectator_delay or game.over:
+        return game.version
+    cutoff = timezone.now() - datetime.timedelta(seconds=game.spectator_delay)
+    older = Move.objects.filter(game_id=game.pk, created_at__lte=cutoff, ply__lte=game.version)
+    return older.order_by("-ply").values_list("ply", flat=True).first() or 0
 
 
 # -- broadcasting --------------------------------------------------------------------------
@@ -534,6 +635,7 @@ def update_frames(game: Game, result: ActionResult) -> dict:
     state = result.state
     hidden = game_engine.rules.hidden_information
     to_move = set(game_engine.to_move(state))
+    clock = clock_fields(game)
 
     def frame(seat):
         show_move = not hidden or seat == result.seat
@@ -548,6 +650,7 @@ def update_frames(game: Game, result: ActionResult) -> dict:
                 "view": game_engine.view(state, seat),
                 "status": game.status,
                 "outcome": result.outcome,
+                **clock,
             }
         )
 
@@ -585,10 +688,16 @@ def connect(game_id: str, channel_name: str, seat: int | None) -> None:
     Connection.objects.update_or_create(
         channel_name=channel_name, defaults={"game_id": game_id, "seat": seat, "server": SERVER_ID}
     )
+    Seat.objects.filter(game_id=game_id, index=seat).update(disconnected_at=None)
 
 
 def disconnect(channel_name: str) -> None:
+    gone = Connection.objects.filter(channel_name=channel_name).values("game_id", "seat").first()
     Connection.objects.filter(channel_name=channel_name).delete()
+    if gone is not None and gone["seat"] is not None:  # the abandonment grace starts
+        if not Connection.objects.filter(game_id=gone["game_id"], seat=gone["seat"]).exists():
+            seats = Seat.objects.filter(game_id=gone["game_id"], index=gone["seat"])
+            seats.update(disconnected_at=timezone.now())
 
 
 def clear_connections(server: str = SERVER_ID) -> int:

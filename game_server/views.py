@@ -110,7 +110,13 @@ def games(request):
     if not isinstance(options, dict):
         return error(services.MALFORMED, "'options' is an object")
     game = services.create_game(
-        kind, num_players, options, rated=body.get("rated") is True, creator=acting_user(request)
+        kind,
+        num_players,
+        options,
+        rated=body.get("rated") is True,
+        creator=acting_user(request),
+        time_control=body.get("time_control"),
+        spectator_delay=body.get("spectator_delay"),
     )
     return JsonResponse({"game": services.game_summary(game)}, status=201)
 

@@ -28,7 +28,8 @@ from django.utils import timezone
 import engine
 from engine import EngineError
 from engine import bots as engine_bots
-from game_server.services import MALFORMED, Rejected
+from game_server import clocks
+from game_server.services import INVALID_TIME_CONTROL, MALFORMED, Rejected
 
 from . import ratings
 from .models import Table, TableMember, Ticket
@@ -41,6 +42,7 @@ MAX_CANDIDATES = 200
 RETRIES = 30
 
 ALREADY_QUEUED = "already_queued"
+TIMING_OPTIONS = ("time_control", "spectator_delay")  # game_server.clocks, not the engine
 AT_A_TABLE = "at_a_table"
 BOT_LEVELS = tuple(engine_bots.LEVELS)
 
@@ -70,6 +72,17 @@ def parse_request(kind, num_players=None, options=None, rated=False) -> Request:
         raise Rejected(MALFORMED, "the game kind is a string")
     if options is not None and not isinstance(options, dict):
         raise Rejected(MALFORMED, "options are a map")
+    # The time control and spectator delay travel with the options (and so are part of
+    # the bucket: only players asking for the same clock are matched together).
+    options = dict(options or {})
+    timing = {name: options.pop(name) for name in TIMING_OPTIONS if name in options}
+    try:
+        if "time_control" in timing:
+            timing["time_control"] = clocks.parse(timing["time_control"])
+        if "spectator_delay" in timing:
+            timing["spectator_delay"] = clocks.parse_delay(timing["spectator_delay"])
+    except clocks.InvalidTimeControl as exc:
+        raise Rejected(INVALID_TIME_CONTROL, str(exc)) from exc
     try:
         game = engine.get(kind)
         num_players = game.min_players if num_players is None else num_players
@@ -77,7 +90,8 @@ def parse_request(kind, num_players=None, options=None, rated=False) -> Request:
         resolved = game.resolve_options(options, num_players)
     except EngineError as exc:
         raise Rejected(exc.code, exc.message) from exc
-    return Request(kind, num_players, resolved, bool(rated))
+    timing = {name: value for name, value in timing.items() if value}  # none / 0: left out
+    return Request(kind, num_players, resolved | timing, bool(rated))
 
 
 def join_queue(user, request: Request, channel_name="", bot_after=None, bot_level="random"):

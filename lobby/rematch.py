@@ -61,7 +61,8 @@ def _start(game: Game, seats) -> Rematch:
         players[(seat.index + 1) % game.num_players] = player
     new_game, _ = start_game(
         game.kind,
-        game.options,
+        {**game.options, "time_control": game.time_control}
+        | ({"spectator_delay": game.spectator_delay} if game.spectator_delay else {}),
         players,
         rated=game.rated,
         creator=game.created_by,

@@ -329,8 +329,10 @@ async def test_snapshot_fields():
     client = await connect(game.pk, tokens[0])
     snapshot = client.first
     assert set(snapshot) == {
-        "type", "game", "version", "seat", "players", "spectators", "view", "status", "outcome"
+        "type", "game", "version", "seat", "players", "spectators", "view", "status", "outcome",
+        "clock", "server_time",
     }  # fmt: skip
+    assert snapshot["clock"] is None  # no time control
     assert snapshot["game"]["id"] == game.pk and snapshot["game"]["kind"] == "tictactoe"
     assert snapshot["status"] == "active" and snapshot["version"] == 0
     assert snapshot["view"]["legal_moves"] == list(range(9))
