@@ -40,6 +40,9 @@ const REJECTIONS = {
   no_draw_offer: "There is no draw offer to answer.",
   draw_already_offered: "You have already offered a draw.",
   invalid_seat: "You are no longer playing in this game.",
+  out_of_time: "Your time ran out before the move arrived.",
+  grace_period: "Your opponent may still come back: wait for the countdown.",
+  not_abandoned: "Nobody has left the game.",
 };
 
 function showMessage(text, kind = "error") {
@@ -140,8 +143,45 @@ function playerChip(seat) {
     h("span", { class: "pname", text: player?.name || (player?.taken ? `Seat ${seat + 1}` : "Open seat") }),
     seat === socket.seat ? h("span", { class: "you", text: "(you)" }) : null,
     offered ? h("span", { class: "tag", text: "offers a draw" }) : null,
+    clockText(seat),
+    graceText(player),
   );
 }
+
+// ------------------------------------------------------------------ time
+function formatSeconds(total) {
+  const s = Math.max(0, Math.ceil(total));
+  if (s >= 86400) return `${Math.floor(s / 86400)}d ${Math.floor((s % 86400) / 3600)}h`;
+  if (s >= 3600) return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+}
+
+function clockText(seat) {
+  const left = socket.remaining(seat);
+  if (left === null) return null;
+  const running = socket.status === "active" && socket.clock.running.includes(seat);
+  return h("span", { class: `clock${running ? " running" : ""}`, "data-clock": seat, text: formatSeconds(left) });
+}
+
+function graceText(player) {
+  if (!player?.grace_until || player.connected || socket.status !== "active") return null;
+  const left = player.grace_until - socket.serverNow();
+  const text = left > 0 ? `left · ${formatSeconds(left)} to return` : "left the game";
+  return h("span", { class: "tag away", "data-grace": player.seat, text });
+}
+
+function claimable() {
+  const now = socket.serverNow();
+  return socket.players.some((p) => p.seat !== socket.seat && p.grace_until && !p.connected && p.grace_until <= now);
+}
+
+// Clocks and grace countdowns tick locally between server messages.
+setInterval(() => {
+  if (socket.view && socket.status === "active" && (socket.clock || socket.players.some((p) => p.grace_until))) {
+    renderStrips(boardKind);
+    renderActions();
+  }
+}, 500);
 
 function renderStrips(kind) {
   const n = socket.view.players;
@@ -208,6 +248,14 @@ function renderActions() {
   $("btn-replay").hidden = !over;
   let join = $("btn-join");
   const canJoin = socket.status === "waiting" && !seated && socket.players.some((p) => !p.taken);
+  let claim = $("btn-claim");
+  const canClaim = playing && claimable();
+  if (canClaim && !claim) {
+    claim = h("button", { id: "btn-claim", type: "button", class: "btn", text: "Claim the win", onclick: () => act("claim_win") });
+    $("actions").prepend(claim);
+  } else if (!canClaim && claim) {
+    claim.remove();
+  }
   if (canJoin && !join) {
     join = h("button", { id: "btn-join", type: "button", class: "btn primary", text: "Join this game", onclick: joinGame });
     $("actions").prepend(join);
@@ -384,6 +432,8 @@ const ACTION_TEXT = {
   accept_draw: "accepted the draw",
   decline_draw: "declined the draw",
   timeout: "ran out of time",
+  abandon: "left the game",
+  abort: "aborted the game",
 };
 
 function onAction(entry) {

@@ -49,6 +49,8 @@ export class GameSocket extends EventTarget {
     this.spectators = 0;
     this.status = null;
     this.outcome = null;
+    this.clock = null; // docs/protocol.md "Time": remaining per seat at server_time
+    this.clockAt = 0; // local time (ms) the clock was received
     this.moves = []; // moves[v - 1] is the action that produced version v
   }
 
@@ -260,6 +262,7 @@ export class GameSocket extends EventTarget {
     this.view = m.view;
     this.status = m.status;
     this.outcome = m.outcome ?? null;
+    this.takeClock(m);
     // Keep the actions already known up to this version; drop anything beyond it.
     this.moves = fresh ? [] : known.slice(0, m.version);
     this.resendPending();
@@ -286,6 +289,7 @@ export class GameSocket extends EventTarget {
     this.view = m.view;
     this.status = m.status;
     this.outcome = m.outcome ?? null;
+    this.takeClock(m);
     if (this.game) {
       this.game.status = m.status;
       this.game.outcome = this.outcome;
@@ -314,6 +318,7 @@ export class GameSocket extends EventTarget {
     this.seat = m.seat ?? this.seat;
     this.status = m.status;
     this.outcome = m.outcome ?? null;
+    this.takeClock(m);
     if (this.game) {
       this.game.status = m.status;
       this.game.outcome = this.outcome;
@@ -321,6 +326,26 @@ export class GameSocket extends EventTarget {
     }
     this.resendPending();
     this.emit("state");
+  }
+
+  takeClock(m) {
+    if (!("clock" in m)) return;
+    this.clock = m.clock;
+    this.clockAt = Date.now();
+    this.serverOffset = (m.server_time ?? Date.now() / 1000) - Date.now() / 1000;
+  }
+
+  // Seconds left on `seat`'s clock now (null without a time control).
+  remaining(seat) {
+    const c = this.clock;
+    if (!c || !c.remaining) return null;
+    const left = c.remaining[seat];
+    return c.running.includes(seat) ? Math.max(0, left - (Date.now() - this.clockAt) / 1000) : left;
+  }
+
+  // Server time now (Unix seconds), for presence `grace_until`.
+  serverNow() {
+    return Date.now() / 1000 + (this.serverOffset || 0);
   }
 
   resync() {
