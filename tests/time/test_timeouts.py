@@ -288,3 +288,35 @@ async def test_spectator_delay_holds_back_spectators_but_not_players():
     assert (await watcher.expect("update", wait=2))["version"] == 2
     for client in (*players, watcher, late_watcher):
         await client.close()
+
+
+async def test_the_process_sweeper_task_applies_timeouts_on_its_own():
+    game, _ = await anew_game(time_control={"kind": "move", "seconds": 0.2})
+    task = timeouts.start_sweeper(0.05)
+    try:
+        for _ in range(60):
+            stored = await database_sync_to_async(Game.objects.get)(pk=game.pk)
+            if stored.over:
+                break
+            await asyncio.sleep(0.05)
+        assert stored.status == "finished" and stored.outcome["reason"] == "timeout"
+    finally:
+        task.cancel()
+
+
+def test_lobby_requests_carry_the_time_control_into_the_game():
+    from lobby import matchmaking
+    from lobby.seating import Player, start_game
+
+    request = matchmaking.parse_request(
+        "tictactoe", options={"time_control": FISCHER, "spectator_delay": 5}
+    )
+    casual = matchmaking.parse_request("tictactoe")
+    assert request.bucket != casual.bucket  # only the same clock is matched together
+    users = [services.create_guest() for _ in range(2)]
+    game, _ = start_game(request.kind, request.options, [Player(user=u) for u in users])
+    assert game.time_control == FISCHER and game.spectator_delay == 5
+    assert game.options == {} and game.deadline is not None
+    with pytest.raises(services.Rejected) as info:
+        matchmaking.parse_request("tictactoe", options={"time_control": {"kind": "x"}})
+    assert info.value.code == "invalid_time_control"
