@@ -19,7 +19,6 @@ import functools
 import hashlib
 import hmac
 import logging
-import os
 import secrets
 import threading
 import time
@@ -30,6 +29,7 @@ from typing import Any
 import msgpack
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
@@ -57,7 +57,7 @@ MAX_REQUEST_ID = 64
 CACHE_SIZE = 512
 # Identifies this process in Connection rows; game_server.serve sets it to host:port so
 # a restarted server can clear the presence rows its previous run left behind.
-SERVER_ID = os.environ.get("BOARDROOM_SERVER_ID", "local")
+SERVER_ID = settings.SERVER_ID
 
 logger = logging.getLogger(__name__)
 

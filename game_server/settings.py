@@ -152,6 +152,13 @@ CHAT_REPEAT_WINDOW = env_float("CHAT_REPEAT_WINDOW", 30.0)
 MAX_SOCKETS_PER_USER = env_int("MAX_SOCKETS_PER_USER", 20)
 MAX_SOCKETS_PER_SEAT = env_int("MAX_SOCKETS_PER_SEAT", 4)
 
+# Time (game_server/timeouts.py): how long a disconnected player has to come back before
+# the others may claim the win, and how often each process sweeps for expired clocks.
+ABANDON_GRACE = env_float("ABANDON_GRACE", 60.0)
+SWEEP_INTERVAL = env_float("SWEEP_INTERVAL", 1.0)
+# Presence rows name the process that holds the socket (python -m game_server.serve sets it).
+SERVER_ID = os.environ.get("BOARDROOM_SERVER_ID", "local")
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]

@@ -30,7 +30,6 @@ import asyncio
 import contextvars
 import datetime
 import logging
-import os
 
 from channels.db import database_sync_to_async
 from django.apps import apps
@@ -53,18 +52,13 @@ log = logging.getLogger(__name__)
 
 
 def abandon_grace() -> float:
-    """Seconds a disconnected seat has to come back (``ABANDON_GRACE``, default 60)."""
-    return float(getattr(settings, "ABANDON_GRACE", os.environ.get("ABANDON_GRACE", 60)))
+    """Seconds a disconnected seat has to come back (``ABANDON_GRACE``)."""
+    return float(settings.ABANDON_GRACE)
 
 
 def sweep_interval() -> float:
-    """Seconds between two sweeps (``SWEEP_INTERVAL``, default 1)."""
-    return float(getattr(settings, "SWEEP_INTERVAL", os.environ.get("SWEEP_INTERVAL", 1.0)))
-
-
-def rate_abandoned() -> bool:
-    """Whether a game won by abandonment is rated (``RATE_ABANDONED_GAMES``, default no)."""
-    return bool(getattr(settings, "RATE_ABANDONED_GAMES", False))
+    """Seconds between two sweeps (``SWEEP_INTERVAL``)."""
+    return float(settings.SWEEP_INTERVAL)
 
 
 # -- timeouts --------------------------------------------------------------------------------

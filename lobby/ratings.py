@@ -21,9 +21,7 @@ from __future__ import annotations
 from django.db import transaction
 from openskill.models import PlackettLuce
 
-from engine.core import REASON_ABANDONMENT
 from game_server.models import Game, Seat
-from game_server.timeouts import rate_abandoned
 
 from .models import BotSeat, Rating, RatingChange
 
@@ -64,8 +62,6 @@ def rated_seats(game: Game) -> list[Seat]:
     """The human seats of a rated game, or [] when the game cannot be rated."""
     if not game.rated or game.status != Game.Status.FINISHED or not game.outcome:
         return []  # aborted games (status aborted) are never rated
-    if game.outcome.get("reason") == REASON_ABANDONMENT and not rate_abandoned():
-        return []  # won by abandonment: unrated unless RATE_ABANDONED_GAMES
     if BotSeat.objects.filter(game=game).exists():
         return []
     seats = list(Seat.objects.filter(game=game).order_by("index"))
