@@ -172,8 +172,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
-# Without collectstatic (make run, tests) WhiteNoise finds files through the app finders.
+# collectstatic's output, set where it runs (the Docker image); without it (make run,
+# tests) WhiteNoise serves the files straight from the apps through the finders.
+STATIC_ROOT = os.environ.get("STATIC_ROOT") or None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
