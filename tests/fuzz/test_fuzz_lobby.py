@@ -185,9 +185,14 @@ def test_fuzz_lobby_socket(runner, no_rate_limits):
     def run(example):
         async def play():
             fuzz.stats["examples"] += 1
-            for logged_in, frame in example:
-                await fuzz.send(logged_in, frame)
-            await fuzz.check()
+            try:
+                for logged_in, frame in example:
+                    await fuzz.send(logged_in, frame)
+                await fuzz.check()
+            except BaseException:
+                await fuzz.stop()  # a failure: start the next example afresh
+                await fuzz.start()
+                raise
 
         runner.run(play())
 
