@@ -38,6 +38,7 @@ DEFAULTS = {
     "connections": 10000,
     "latency_moves": 20,
     "burst_moves": 30,
+    "capacity_seconds": 600,
 }
 QUICK = {
     "spectators": "5,20",
@@ -46,6 +47,7 @@ QUICK = {
     "connections": 200,
     "latency_moves": 4,
     "burst_moves": 6,
+    "capacity_seconds": 30,
 }
 
 
@@ -61,12 +63,23 @@ def parse_args(argv):
     )
     parser.add_argument("--connections", type=int, default=None, help="capacity target")
     parser.add_argument(
+        "--capacity-seconds", type=float, default=None, help="time budget to open connections"
+    )
+    parser.add_argument(
         "--asgi-max-spectators", type=int, default=300, help="largest uvicorn fan-out size"
     )
     parser.add_argument("--latency-moves", type=int, default=None)
     parser.add_argument("--burst-moves", type=int, default=None)
     parser.add_argument(
         "--output", default=None, help="the report (default docs/benchmarks.md; --quick: none)"
+    )
+    parser.add_argument(
+        "--configs", default=None, help="only these server configurations, e.g. daphne-1,bare"
+    )
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the figures of docs/benchmarks/results.json that this run does not remeasure",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.add_argument("--no-scaled", action="store_true", help="skip Redis + PostgreSQL runs")
@@ -126,7 +139,49 @@ def plan(args, scaled: bool) -> list[tuple]:
         if scaled:
             label = "profile throughput 2 proc"
             steps.append(("profile", "throughput", ("daphne-2-redis", args.games), label))
+    if args.configs:
+        keep = set(args.configs.split(","))
+        steps = [s for s in steps if s[0] == "engine" or s[2][0] in keep]
     return steps
+
+
+def merge(old: dict, new: dict) -> dict:
+    """``new``'s figures, plus those of ``old`` that ``new`` did not measure again (same
+    part, configuration and size); remeasured rows are listed in ``remeasured``."""
+
+    def key(part, row):
+        size = row.get("spectators", row.get("games", row.get("target", row.get("size"))))
+        return (part, row["config"], size, row.get("label"))
+
+    merged = dict(new)
+    merged["remeasured"] = list(old.get("remeasured", []))
+    for part in ("fanout", "throughput", "capacity", "profiles"):
+        fresh = {key(part, row) for row in new[part]}
+        merged[part] = [row for row in old.get(part, []) if key(part, row) not in fresh]
+        merged[part] += new[part]
+        merged["remeasured"] += [f"{k[0]} {k[1]} {k[2]}" for k in sorted(fresh, key=str)]
+    merged["engine"] = new["engine"] or old.get("engine")
+    merged["failures"] = [
+        f
+        for f in old.get("failures", [])
+        if not any(f["step"] == g["step"] for g in new["failures"])
+    ]
+    merged["failures"] = [f for f in merged["failures"] if not _remeasured(f["step"], new)]
+    merged["failures"] += new["failures"]
+    merged["first_run"] = old.get("first_run", old.get("date"))
+    merged["seconds"] = old.get("seconds", 0) + new.get("seconds", 0)
+    merged["machine"] = old.get("machine", new["machine"])
+    merged["scaled"] = old.get("scaled") or new["scaled"]
+    merged["services"] = old.get("services", new["services"])
+    return merged
+
+
+def _remeasured(step: str, new: dict) -> bool:
+    """A failed step of the old run that this run measured (labels name config and N)."""
+    for row in new["fanout"]:
+        if step == f"fan-out {row['config']} N={row['spectators']}":
+            return True
+    return any(step == f"throughput {row['config']}" for row in new["throughput"])
 
 
 def run_engine(quick: bool) -> str:
@@ -184,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
             elif kind == "capacity":
                 key, connections = params
                 results["capacity"].append(
-                    live.capacity(key, connections, 20, 240 if not args.quick else 30, workdir, log)
+                    live.capacity(key, connections, 20, args.capacity_seconds, workdir, log)
                 )
         except Exception as exc:  # one broken measurement must not hide the others
             results["failures"].append({"step": label, "error": repr(exc)})
@@ -195,6 +250,9 @@ def main(argv: list[str] | None = None) -> int:
     results["seconds"] = time.monotonic() - started
     log.close()
 
+    results_path = Path(args.output or ROOT / "docs" / "benchmarks.md").parent / "benchmarks"
+    if args.merge and (results_path / "results.json").exists():
+        results = merge(json.loads((results_path / "results.json").read_text()), results)
     text = report.render(results)
     print(text)
     if results["failures"]:

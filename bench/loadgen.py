@@ -493,7 +493,9 @@ async def capacity(config: dict) -> dict:
     marks = sorted({m for m in (100, 1000, 2000, 5000, 10000, 15000, 20000) if m <= target})
     marks = marks + ([target] if target not in marks else [])
     started = now()
-    semaphore = asyncio.Semaphore(config.get("connect_concurrency", 64))
+    # Few handshakes at a time: each waits for the consumer's database work, and daphne
+    # drops a handshake that takes more than 5 s.
+    semaphore = asyncio.Semaphore(config.get("connect_concurrency", 16))
     reached = 0
     for index in range(target):
         if now() - started > budget or watchers.failed > max(10, target // 100):

@@ -233,6 +233,12 @@ def render(results: dict, figures: list[str] | None = None, relative_to: Path | 
         f"{results.get('seconds', 0) / 60:.1f} min.",
         "",
     ]
+    if results.get("remeasured"):
+        lines += [
+            "Measured again in a later run (same day, same machine) and merged "
+            "(`--merge`): " + ", ".join(sorted(set(results["remeasured"]))) + ".",
+            "",
+        ]
     if not results["scaled"]:
         lines += [f"Redis + PostgreSQL runs skipped (services: {results['services']}).", ""]
     if results["fanout"]:
