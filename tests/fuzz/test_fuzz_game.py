@@ -17,6 +17,7 @@ from __future__ import annotations
 import msgpack
 import pytest
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -233,7 +234,10 @@ class Fuzz:
         event = {"type": "websocket.receive", "bytes": data, "text": text}
         await client.ws.send_input({k: v for k, v in event.items() if v is not None})
         self.stats["frames"] += 1
-        answer = await self.answer(client)
+        try:
+            answer = await self.answer(client)
+        except TimeoutError:
+            raise AssertionError(f"no answer to {frame!r} from {role}") from None
         assert answer["type"] in ANSWERS, answer
         if text is not None:
             expected, valid, code = {"closed"}, None, 4003
@@ -282,7 +286,16 @@ class Fuzz:
             if not pinged and self.bystander_version == len(self.log):
                 await self.bystander.send({"type": "ping"})
                 pinged = True
-            message = await self.bystander.recv(5)
+            try:
+                message = await self.bystander.recv(5)
+            except TimeoutError:
+                layer = get_channel_layer()
+                members = len(layer.groups.get(services.group_name(self.game.pk), {}))
+                raise AssertionError(
+                    f"the bystander missed an update: it is at version "
+                    f"{self.bystander_version}, the log at {len(self.log)}; the game's group "
+                    f"has {members} members (4 expected); {self.stats}"
+                ) from None
             if message["type"] == "pong":
                 break
             assert message["type"] in ("update", "presence", "chat"), message
