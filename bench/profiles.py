@@ -43,7 +43,7 @@ def summarize(paths, top: int = 15) -> dict:
     return {
         "samples": total,
         "self": [(f, n / total) for f, n in own.most_common(top)] if total else [],
-        "inclusive": [(f, n / total) for f, n in inclusive.most_common(top * 2)] if total else [],
+        "inclusive": [(f, n / total) for f, n in inclusive.most_common(top * 6)] if total else [],
     }
 
 

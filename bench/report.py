@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+from itertools import zip_longest
 from pathlib import Path
 
 from bench.engine import table
@@ -218,6 +219,34 @@ def goals(results: dict) -> list[tuple]:
     return rows
 
 
+PLUMBING = (
+    "(<frozen runpy>)",
+    "(asyncio/base_events.py)",
+    "(asyncio/events.py)",
+    "(threading.py)",
+    "(concurrent/futures/thread.py)",
+    "(twisted/internet/asyncioreactor.py)",
+    "(game_server/serve.py)",
+    "Server.run (daphne/server.py)",
+    "(asgiref/sync.py)",
+    "(channels/routing.py)",
+    "(channels/middleware.py)",
+    "(channels/sessions.py)",
+    "(channels/auth.py)",
+    "(channels/security/websocket.py)",
+    "(channels/utils.py)",
+    "AsyncConsumer.__call__",
+    "AsyncConsumer.as_asgi",
+    "(game_server/security.py)",
+    "(game_server/lifecycle.py)",
+    "(uvicorn/",
+)
+
+
+def _plumbing(frame: str) -> bool:
+    return any(marker in frame for marker in PLUMBING)
+
+
 def profile_summary(workdir: Path, out: Path) -> dict:
     paths = sorted(workdir.glob(out.name + ".*.txt"))
     return summarize(paths, top=12) if paths else {"samples": 0, "self": [], "inclusive": []}
@@ -292,13 +321,24 @@ def render(results: dict, figures: list[str] | None = None, relative_to: Path | 
         lines += ["### Profiles (py-spy, separate runs)", ""]
         for profile in results["profiles"]:
             summary = profile["summary"]
+            inclusive = [(f, v) for f, v in summary["inclusive"] if not _plumbing(f)][:14]
             lines += [
                 f"**{profile['label']}** ({label(profile['config'])}, size {profile['size']}, "
-                f"{summary['samples']:,} samples, idle excluded): inclusive share of samples",
+                f"{summary['samples']:,} samples, idle excluded): share of samples in a "
+                "function and what it calls (event loop and thread plumbing left out), "
+                "and on its own",
                 "",
                 table(
-                    ("share", "function"),
-                    [(f"{share:.0%}", f"`{frame}`") for frame, share in summary["inclusive"]],
+                    ("inclusive", "function", "self", "function "),
+                    [
+                        (
+                            f"{a[1]:.0%}" if a else "",
+                            f"`{a[0]}`" if a else "",
+                            f"{b[1]:.0%}" if b else "",
+                            f"`{b[0]}`" if b else "",
+                        )
+                        for a, b in zip_longest(inclusive, summary["self"][:10])
+                    ],
                 ),
                 "",
             ]
