@@ -29,6 +29,7 @@ import engine
 from engine import EngineError
 from engine import bots as engine_bots
 from game_server import clocks
+from game_server.models import Game
 from game_server.services import INVALID_TIME_CONTROL, MALFORMED, Rejected
 
 from . import ratings
@@ -42,6 +43,7 @@ MAX_CANDIDATES = 200
 RETRIES = 30
 
 ALREADY_QUEUED = "already_queued"
+IN_A_GAME = "in_a_game"
 TIMING_OPTIONS = ("time_control", "spectator_delay")  # game_server.clocks, not the engine
 AT_A_TABLE = "at_a_table"
 BOT_LEVELS = tuple(engine_bots.LEVELS)
@@ -112,7 +114,7 @@ def _join(user, request: Request, channel_name, bot_after, bot_level) -> Ticket:
     )
     try:
         with transaction.atomic():
-            return Ticket.objects.create(
+            ticket = Ticket.objects.create(
                 user=user,
                 channel_name=channel_name,
                 kind=request.kind,
@@ -126,6 +128,16 @@ def _join(user, request: Request, channel_name, bot_after, bot_level) -> Ticket:
             )
     except IntegrityError as exc:  # the partial unique constraint: a concurrent join won
         raise Rejected(ALREADY_QUEUED, "you are already queueing") from exc
+    # A queue racing a match of the same user's previous ticket (two sockets queueing at
+    # once) must not start a second game. Checked after the insert: once it succeeded, no
+    # other ticket of the user is waiting, and a match of one (even one that held its lock
+    # while the cancel above waited) is committed and visible to this statement.
+    unfinished = (Game.Status.WAITING, Game.Status.ACTIVE)
+    if Ticket.objects.filter(
+        user=user, status=Ticket.Status.MATCHED, game__status__in=unfinished
+    ).exists():
+        raise Rejected(IN_A_GAME, "finish your quick-match game before queueing again")
+    return ticket
 
 
 def leave_queue(user=None, channel_name=None) -> int:
