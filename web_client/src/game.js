@@ -4,12 +4,14 @@ import { createBoard, h } from "./boards.js";
 import {
   api,
   copyText,
+  formatClock,
   me,
   resultText,
   SEAT_STYLE,
   seatStyle,
   setConnectionState,
   setupNameButton,
+  timeControlLabel,
   toast,
 } from "./common.js";
 import { GameSocket, LobbySocket } from "./socket.js";
@@ -143,45 +145,148 @@ function playerChip(seat) {
     h("span", { class: "pname", text: player?.name || (player?.taken ? `Seat ${seat + 1}` : "Open seat") }),
     seat === socket.seat ? h("span", { class: "you", text: "(you)" }) : null,
     offered ? h("span", { class: "tag", text: "offers a draw" }) : null,
-    clockText(seat),
-    graceText(player),
+    h("span", { class: "tag away", "data-grace": seat, hidden: "" }),
+    clockElement(seat),
   );
 }
 
 // ------------------------------------------------------------------ time
-function formatSeconds(total) {
-  const s = Math.max(0, Math.ceil(total));
-  if (s >= 86400) return `${Math.floor(s / 86400)}d ${Math.floor((s % 86400) / 3600)}h`;
-  if (s >= 3600) return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+// docs/protocol.md "Time". The strips are rebuilt when the game changes; between server
+// messages `tickClocks` only rewrites the clock readings and grace countdowns in place.
+const LOW_TIME = 10;
+
+function timeControl() {
+  return socket.clock?.time_control || socket.game?.time_control || null;
 }
 
-function clockText(seat) {
-  const left = socket.remaining(seat);
-  if (left === null) return null;
-  const running = socket.status === "active" && socket.clock.running.includes(seat);
-  return h("span", { class: `clock${running ? " running" : ""}`, "data-clock": seat, text: formatSeconds(left) });
+// The allowance a full clock bar stands for: the per-move limit or the Fischer bank.
+function fullTime() {
+  const tc = timeControl();
+  if (!tc) return null;
+  if (tc.kind === "move") return tc.seconds;
+  if (tc.kind === "correspondence") return tc.days * 86400;
+  return tc.initial;
 }
 
-function graceText(player) {
-  if (!player?.grace_until || player.connected || socket.status !== "active") return null;
-  const left = player.grace_until - socket.serverNow();
-  const text = left > 0 ? `left · ${formatSeconds(left)} to return` : "left the game";
-  return h("span", { class: "tag away", "data-grace": player.seat, text });
+function clockElement(seat) {
+  if (!socket.clock) return null;
+  const el = h(
+    "span",
+    { class: "clock", "data-clock": seat, role: "timer", "aria-label": "time left" },
+    h("span", { class: "clock-time" }),
+    h("span", { class: "clock-bar", "aria-hidden": "true" }),
+  );
+  updateClock(el, seat);
+  return el;
 }
 
-function claimable() {
-  const now = socket.serverNow();
-  return socket.players.some((p) => p.seat !== socket.seat && p.grace_until && !p.connected && p.grace_until <= now);
-}
-
-// Clocks and grace countdowns tick locally between server messages.
-setInterval(() => {
-  if (socket.view && socket.status === "active" && (socket.clock || socket.players.some((p) => p.grace_until))) {
-    renderStrips(boardKind);
-    renderActions();
+// Seats whose clock ran out (the server then resets a per-move clock; show the flag).
+function flaggedSeats() {
+  const seats = new Set(socket.moves.filter((e) => e?.action === "timeout").map((e) => e.seat));
+  const outcome = socket.outcome;
+  if (!seats.size && outcome?.reason === "timeout") {
+    const losers = [...Array(socket.view?.players || 0).keys()].filter((s) => !outcome.winners.includes(s));
+    if (losers.length === 1) seats.add(losers[0]);
   }
-}, 500);
+  return seats;
+}
+
+function updateClock(el, seat) {
+  const flagged = flaggedSeats().has(seat);
+  const left = flagged ? 0 : socket.remaining(seat);
+  if (left === null) {
+    el.hidden = true;
+    return;
+  }
+  const running = socket.clockRuns(seat);
+  const state = left <= 0 && (running || flagged) ? "flag" : left < LOW_TIME ? "low" : "ok";
+  const text = formatClock(left);
+  const time = el.firstChild;
+  if (time.textContent !== text) time.textContent = text;
+  if (el.dataset.running !== (running ? "1" : "0")) el.dataset.running = running ? "1" : "0";
+  if (el.dataset.state !== state) el.dataset.state = state;
+  const full = fullTime();
+  const fraction = full ? Math.min(1, left / full) : 1;
+  el.style.setProperty("--left", fraction.toFixed(3));
+}
+
+// Seats that are away (no connection) with a grace period: see "Abandonment".
+function awaySeats() {
+  if (socket.status !== "active") return [];
+  return socket.players.filter((p) => p.grace_until && !p.connected && p.seat !== socket.seat);
+}
+
+function graceLeft(player) {
+  return Math.max(0, player.grace_until - socket.serverNow());
+}
+
+function isPlaying() {
+  return isSeated() && socket.status === "active" && (socket.view?.active_seats || []).includes(socket.seat);
+}
+
+function tickClocks() {
+  if (!socket.view) return;
+  for (const el of document.querySelectorAll(".clock[data-clock]")) updateClock(el, Number(el.dataset.clock));
+  const away = new Map(awaySeats().map((p) => [p.seat, p]));
+  for (const el of document.querySelectorAll(".tag.away[data-grace]")) {
+    const player = away.get(Number(el.dataset.grace));
+    el.hidden = !player;
+    if (!player) continue;
+    const left = graceLeft(player);
+    const text = left > 0 ? `away · ${formatClock(left)}` : "gone";
+    if (el.textContent !== text) el.textContent = text;
+  }
+  renderAway();
+}
+
+// The side panel about away opponents: their grace countdown, then "Claim the win".
+function renderAway() {
+  const panel = $("away");
+  const away = awaySeats();
+  if (!away.length) {
+    if (!panel.hidden) panel.hidden = true;
+    return;
+  }
+  const waiting = away.filter((p) => graceLeft(p) > 0);
+  const gone = away.filter((p) => graceLeft(p) <= 0);
+  const canClaim = isPlaying() && gone.length > 0;
+  // Fewer than two actions stored: the claim aborts the game instead (no result).
+  const aborts = (socket.version ?? 0) < 2;
+  const lines = [];
+  for (const p of waiting) {
+    lines.push(`${p.name || `Seat ${p.seat + 1}`} disconnected: ${formatClock(graceLeft(p))} to come back.`);
+  }
+  for (const p of gone) lines.push(`${p.name || `Seat ${p.seat + 1}`} has left the game.`);
+  let hint = "";
+  if (isPlaying() && !canClaim) hint = "After that you can claim the win.";
+  else if (canClaim) hint = aborts ? "It is too early for a result: the game will be aborted." : "You may wait, or claim the win now.";
+  const key = JSON.stringify([lines, hint, canClaim, aborts]);
+  panel.hidden = false;
+  if (panel.dataset.key === key) return;
+  panel.dataset.key = key;
+  panel.dataset.claimable = canClaim ? "1" : "0";
+  panel.replaceChildren(
+    h("span", { class: "away-icon", "aria-hidden": "true" }),
+    h("div", { class: "away-text" }, ...lines.map((line) => h("div", { class: "away-line", text: line })), hint ? h("div", { class: "sub", text: hint }) : null),
+    ...(canClaim
+      ? [
+          h("button", {
+            id: "btn-claim",
+            type: "button",
+            class: "btn primary",
+            text: aborts ? "Abort the game" : "Claim the win",
+            onclick: () => act("claim_win"),
+          }),
+        ]
+      : []),
+  );
+}
+
+// Smooth countdowns: ten times a second while a clock or a grace period runs.
+setInterval(() => {
+  if (socket.status !== "active") return;
+  if (socket.clock?.running?.length || awaySeats().length) tickClocks();
+}, 100);
 
 function renderStrips(kind) {
   const n = socket.view.players;
@@ -196,6 +301,11 @@ function renderStrips(kind) {
     top.replaceChildren(...Array.from({ length: n }, (_, s) => playerChip(s)));
     bottom.hidden = true;
   }
+  for (const strip of [top, bottom]) {
+    strip.classList.toggle("with-clock", Boolean(socket.clock));
+    strip.classList.toggle("multi", n !== 2);
+  }
+  tickClocks();
 }
 
 function renderStatus(myTurn) {
@@ -208,9 +318,9 @@ function renderStatus(myTurn) {
     title = `Waiting for ${free === 1 ? "an opponent" : `${free} more players`}`;
     sub = isSeated() ? "Share the link so someone can join." : "A seat is free: you can join.";
   } else if (socket.status === "finished" || socket.status === "aborted") {
-    const result = resultText(socket.outcome, names(), socket.seat);
-    title = socket.status === "aborted" ? "Game aborted" : result.title;
-    sub = socket.status === "aborted" ? "" : result.reason;
+    const result = outcomeText();
+    title = result.title;
+    sub = result.reason;
   } else if (myTurn) {
     title = socket.busy ? "Sending your move…" : "Your turn";
   } else {
@@ -225,7 +335,12 @@ function renderStatus(myTurn) {
       sub = "You are watching";
     }
   }
-  el.replaceChildren(h("span", { class: "title", text: title }), h("span", { class: "sub", text: sub }));
+  const tc = timeControl();
+  el.replaceChildren(
+    h("span", { class: "title", text: title }),
+    h("span", { class: "sub", text: sub }),
+    ...(tc ? [h("span", { class: "tc", "data-tc": tc.kind, text: timeControlLabel(tc) })] : []),
+  );
   el.dataset.turn = myTurn ? "mine" : "";
 }
 
@@ -248,14 +363,6 @@ function renderActions() {
   $("btn-replay").hidden = !over;
   let join = $("btn-join");
   const canJoin = socket.status === "waiting" && !seated && socket.players.some((p) => !p.taken);
-  let claim = $("btn-claim");
-  const canClaim = playing && claimable();
-  if (canClaim && !claim) {
-    claim = h("button", { id: "btn-claim", type: "button", class: "btn", text: "Claim the win", onclick: () => act("claim_win") });
-    $("actions").prepend(claim);
-  } else if (!canClaim && claim) {
-    claim.remove();
-  }
   if (canJoin && !join) {
     join = h("button", { id: "btn-join", type: "button", class: "btn primary", text: "Join this game", onclick: joinGame });
     $("actions").prepend(join);
@@ -301,6 +408,32 @@ function renderMoves(kind) {
   list.scrollTop = list.scrollHeight;
 }
 
+// The result in words: who won, and why (a clock that ran out, a player who left, an
+// aborted game) from the outcome and the action that ended the game.
+function outcomeText() {
+  const outcome = socket.outcome;
+  const mine = isSeated() ? socket.seat : null;
+  const who = (seat) => (seat === mine ? "You" : nameOf(seat));
+  const ended = socket.moves.at(-1);
+  const losers = outcome ? [...Array(socket.view?.players || 0).keys()].filter((s) => !outcome.winners.includes(s)) : [];
+  // The seat that timed out or left: the ending action's, else the one seat that lost.
+  const culprit = (action) => (ended?.action === action ? ended.seat : losers.length === 1 ? losers[0] : null);
+  if (socket.status === "aborted" || outcome?.reason === "aborted") {
+    const seat = culprit("abort");
+    const left = seat === null || seat === undefined ? "A player left" : `${who(seat)} left`;
+    return { title: "Game aborted", reason: `${left} before the game got going. No result, not rated.`, kind: "aborted" };
+  }
+  const result = resultText(outcome, names(), mine);
+  if (outcome?.reason === "timeout") {
+    const seat = culprit("timeout");
+    if (seat !== null && seat !== undefined) result.reason = `${who(seat)} ran out of time`;
+  } else if (outcome?.reason === "abandonment") {
+    const seat = culprit("abandon");
+    if (seat !== null && seat !== undefined) result.reason = `${who(seat)} left the game and did not come back`;
+  }
+  return { ...result, kind: outcome?.reason || "" };
+}
+
 function renderBanner() {
   const el = $("banner");
   const over = socket.status === "finished" || socket.status === "aborted";
@@ -308,11 +441,10 @@ function renderBanner() {
     el.hidden = true;
     return;
   }
-  const result = resultText(socket.outcome, names(), socket.seat);
-  const title = socket.status === "aborted" ? "Game aborted" : result.title;
+  const result = outcomeText();
   el.replaceChildren(
-    h("strong", { class: "result", text: title }),
-    h("span", { class: "reason", text: socket.status === "aborted" ? "" : result.reason }),
+    h("strong", { class: "result", text: result.title }),
+    h("span", { class: "reason", text: result.reason }),
     h(
       "div",
       {},
@@ -433,7 +565,7 @@ const ACTION_TEXT = {
   decline_draw: "declined the draw",
   timeout: "ran out of time",
   abandon: "left the game",
-  abort: "aborted the game",
+  abort: "left: the game is aborted",
 };
 
 function onAction(entry) {

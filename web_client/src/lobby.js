@@ -1,7 +1,18 @@
 // The lobby page (/): choose a game, start or join one, watch, replay, leaderboard.
 
 import { h } from "./boards.js";
-import { api, copyText, me, resultText, setConnectionState, setupNameButton, timeAgo, toast } from "./common.js";
+import {
+  api,
+  copyText,
+  me,
+  resultText,
+  setConnectionState,
+  setupNameButton,
+  timeAgo,
+  timeControlLabel,
+  timeControlPresets,
+  toast,
+} from "./common.js";
 import { LobbySocket } from "./socket.js";
 
 const $ = (id) => document.getElementById(id);
@@ -30,6 +41,33 @@ function selectGame(name) {
   } else {
     field.hidden = true;
   }
+  fillTimeControls(name);
+}
+
+// ------------------------------------------------------------------ time control
+// The presets that fit the chosen game; the last choice is kept when the new game offers
+// it too (and across visits), otherwise "No clock".
+const TC_KEY = "boardroom.timeControl";
+let presets = [];
+
+function fillTimeControls(kind) {
+  const select = $("time-control");
+  const wanted = select.value || localStorage.getItem(TC_KEY) || "none";
+  presets = timeControlPresets(kind);
+  select.replaceChildren(...presets.map((p) => h("option", { value: p.id, text: p.label })));
+  select.value = presets.some((p) => p.id === wanted) ? wanted : "none";
+}
+
+$("time-control").addEventListener("change", () => {
+  try {
+    localStorage.setItem(TC_KEY, $("time-control").value);
+  } catch {
+    /* private mode */
+  }
+});
+
+function timeControl() {
+  return presets.find((p) => p.id === $("time-control").value)?.tc ?? null;
 }
 
 function numPlayers() {
@@ -76,8 +114,15 @@ function showOnline(online) {
   $("online").textContent = `${online.lobby} in the lobby · ${online.playing} playing · ${online.spectating} watching`;
 }
 
+// Quick match, tables and bot games all carry the clock as `options.time_control`
+// (docs/protocol.md "Time"); "No clock" sends none, so it matches the default bucket.
 function request(extra = {}) {
-  return { kind: selected, players: numPlayers(), ...extra };
+  const tc = timeControl();
+  return { kind: selected, players: numPlayers(), ...(tc ? { options: { time_control: tc } } : {}), ...extra };
+}
+
+function clockNote(options) {
+  return options?.time_control ? ` · ${timeControlLabel(options.time_control)}` : "";
 }
 
 // A game was made for us (quick match, table, computer, rematch): go and play it.
@@ -89,7 +134,7 @@ lobby.on("match", (m) => {
 lobby.on("queued", (m) => {
   showStatus([
     h("span", { class: "spinner" }),
-    h("span", { class: "grow", text: `Looking for ${m.players > 2 ? "players" : "an opponent"} for ${gameByName[m.kind]?.title || m.kind}${m.rated ? " (rated)" : ""}…` }),
+    h("span", { class: "grow", text: `Looking for ${m.players > 2 ? "players" : "an opponent"} for ${gameByName[m.kind]?.title || m.kind}${clockNote(m.options)}${m.rated ? " (rated)" : ""}…` }),
     h("button", { type: "button", class: "btn", id: "cancel-queue", text: "Cancel", onclick: () => lobby.send({ type: "leave_queue" }) }),
   ]);
 });
@@ -121,7 +166,7 @@ function showTable(table) {
     h("span", { class: "spinner" }),
     h("span", {
       class: "grow",
-      text: `${gameByName[table.kind]?.title || table.kind} table ${table.code}: waiting for ${waiting} more player${waiting === 1 ? "" : "s"} (${table.members.map((x) => x.name).join(", ")})`,
+      text: `${gameByName[table.kind]?.title || table.kind}${clockNote(table.options)} table ${table.code}: waiting for ${waiting} more player${waiting === 1 ? "" : "s"} (${table.members.map((x) => x.name).join(", ")})`,
     }),
     h("button", {
       type: "button",
@@ -141,6 +186,7 @@ lobby.on("tables", (m) => {
         { "data-table": t.code },
         h("span", { class: `game-icon icon-${t.kind}`, "aria-hidden": "true" }),
         h("span", { class: "grow", text: `${gameByName[t.kind]?.title || t.kind} · ${t.members.map((x) => x.name).join(", ")} (${t.members.length}/${t.players})` }),
+        t.options?.time_control ? h("span", { class: "tag clock-tag", text: timeControlLabel(t.options.time_control) }) : null,
         t.rated ? h("span", { class: "tag", text: "rated" }) : null,
         t.members.some((x) => x.user === myId)
           ? h("span", { class: "muted", text: "yours" })

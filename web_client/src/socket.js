@@ -13,6 +13,11 @@ import { decode, encode } from "@msgpack/msgpack";
 
 import { api, wsUrl } from "./common.js";
 
+// Local time in seconds on a monotonic clock (Unix-like epoch, never jumps).
+function localNow() {
+  return (performance.timeOrigin + performance.now()) / 1000;
+}
+
 const BACKOFF_MIN = 400;
 const BACKOFF_MAX = 10000;
 const PING_EVERY = 15000;
@@ -34,6 +39,11 @@ export class GameSocket extends EventTarget {
     this.reset();
     this.connState = "idle";
     this.heartbeat = setInterval(() => this.tick(), PING_EVERY / 3);
+    // Client/server clock offset (seconds, server minus local): see noteServerTime.
+    this.serverOffset = null;
+    this.offsetSamples = []; // [local time, server_time - local time at arrival]
+    this.pingOffset = null; // {offset, rtt, at} from the best recent ping round trip
+    this.pingsSent = []; // local send times of the pings awaiting their pong
     window.addEventListener("online", () => this.reconnectNow());
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "visible" && this.connState !== "open") this.reconnectNow();
@@ -50,7 +60,7 @@ export class GameSocket extends EventTarget {
     this.status = null;
     this.outcome = null;
     this.clock = null; // docs/protocol.md "Time": remaining per seat at server_time
-    this.clockAt = 0; // local time (ms) the clock was received
+    this.clockServerTime = 0; // the server_time the clock was read at
     this.moves = []; // moves[v - 1] is the action that produced version v
   }
 
@@ -86,7 +96,11 @@ export class GameSocket extends EventTarget {
       if (this.ws !== ws) return;
       this.attempt = 0;
       this.lastHeard = Date.now();
+      this.pingsSent = [];
       this.setConn("open");
+      // Two round trips to measure the clock offset (the second one on a warm socket).
+      this.ping();
+      setTimeout(() => this.ping(), 1500);
     };
     ws.onmessage = (event) => {
       if (this.ws !== ws) return;
@@ -163,8 +177,12 @@ export class GameSocket extends EventTarget {
       }
       this.scheduleReconnect();
     } else if (silent > PING_EVERY) {
-      this.send({ type: "ping" });
+      this.ping();
     }
+  }
+
+  ping() {
+    if (this.send({ type: "ping" })) this.pingsSent.push(localNow());
   }
 
   send(message) {
@@ -234,6 +252,8 @@ export class GameSocket extends EventTarget {
         if (this.status === "waiting" && this.players.length && this.players.every((p) => p.taken)) {
           this.status = "active";
           if (this.game) this.game.status = "active";
+          // The clocks started with the game: ask for them (a `moves` answer carries them).
+          if (this.clock) this.resync();
         }
         this.emit("presence", m);
         this.emit("state");
@@ -245,6 +265,7 @@ export class GameSocket extends EventTarget {
         this.emit("error", m);
         return;
       case "pong":
+        this.onPong(m);
         return;
       default:
         return;
@@ -329,23 +350,63 @@ export class GameSocket extends EventTarget {
   }
 
   takeClock(m) {
+    if (typeof m.server_time === "number") this.noteServerTime(m.server_time);
     if (!("clock" in m)) return;
     this.clock = m.clock;
-    this.clockAt = Date.now();
-    this.serverOffset = (m.server_time ?? Date.now() / 1000) - Date.now() / 1000;
+    this.clockServerTime = typeof m.server_time === "number" ? m.server_time : this.serverNow();
   }
 
-  // Seconds left on `seat`'s clock now (null without a time control).
+  // Clock offset. A frame stamped `server_time` arrives after some latency, so
+  // `server_time - arrival` is a lower bound of the true offset: keep the largest of the
+  // last minute's samples (the least delayed frame). A ping round trip gives an estimate
+  // within +-rtt/2; it is used when it is not below the lower bound. Local time is
+  // monotonic (performance.now), so a wall clock that jumps does not disturb a countdown.
+  noteServerTime(serverTime) {
+    const now = localNow();
+    this.offsetSamples.push([now, serverTime - now]);
+    this.offsetSamples = this.offsetSamples.filter(([at]) => now - at < 60).slice(-30);
+    this.updateOffset();
+  }
+
+  onPong(m) {
+    const sent = this.pingsSent.shift();
+    if (sent === undefined || typeof m.ts !== "number") return;
+    const now = localNow();
+    const rtt = now - sent;
+    const stale = !this.pingOffset || now - this.pingOffset.at > 300;
+    if (stale || rtt <= this.pingOffset.rtt * 1.5) {
+      this.pingOffset = { offset: m.ts - (sent + now) / 2, rtt, at: now };
+      this.updateOffset();
+    }
+  }
+
+  updateOffset() {
+    const lower = this.offsetSamples.length ? Math.max(...this.offsetSamples.map(([, o]) => o)) : null;
+    const ping = this.pingOffset?.offset ?? null;
+    if (ping === null) this.serverOffset = lower;
+    else this.serverOffset = lower === null ? ping : Math.max(ping, lower);
+  }
+
+  // Server time now (Unix seconds): for the clocks and presence `grace_until`.
+  serverNow() {
+    return localNow() + (this.serverOffset ?? Date.now() / 1000 - localNow());
+  }
+
+  // Does `seat`'s clock run now?
+  clockRuns(seat) {
+    return Boolean(this.clock?.remaining && this.status === "active" && this.clock.running.includes(seat));
+  }
+
+  // Seconds left on `seat`'s clock now (null without a time control; the full allowance
+  // before the game starts). Counted down from the server's reading, never below 0.
   remaining(seat) {
     const c = this.clock;
-    if (!c || !c.remaining) return null;
+    if (!c) return null;
+    if (!c.remaining) return c.initial ?? null;
     const left = c.remaining[seat];
-    return c.running.includes(seat) ? Math.max(0, left - (Date.now() - this.clockAt) / 1000) : left;
-  }
-
-  // Server time now (Unix seconds), for presence `grace_until`.
-  serverNow() {
-    return Date.now() / 1000 + (this.serverOffset || 0);
+    if (typeof left !== "number") return null;
+    if (!this.clockRuns(seat)) return Math.max(0, left);
+    return Math.max(0, left - Math.max(0, this.serverNow() - this.clockServerTime));
   }
 
   resync() {
