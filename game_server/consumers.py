@@ -20,6 +20,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 import engine
 
 from . import limits, services, spectators, timeouts
+from .limits import TokenBucket
 from .models import Game
 from .security import query_param, seat_token
 
@@ -48,23 +49,6 @@ class Malformed(Exception):
     """A frame or field the protocol does not allow; answered with ``malformed``."""
 
 
-class TokenBucket:
-    def __init__(self, size: int = BUCKET_SIZE, rate: float = BUCKET_RATE):
-        self.size = size
-        self.rate = rate
-        self.tokens = float(size)
-        self.stamp = time.monotonic()
-
-    def take(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.size, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
-
-
 def field(message: dict, name: str, kind: type, optional: bool = False):
     """``message[name]`` if it has type ``kind`` (bool is never an int)."""
     value = message.get(name)
@@ -86,7 +70,7 @@ class GameConsumer(AsyncWebsocketConsumer):
     # -- connection ------------------------------------------------------------------------
     async def connect(self):
         self.game_id = self.scope["url_route"]["kwargs"]["game_id"]
-        self.bucket = TokenBucket()
+        self.bucket = TokenBucket(BUCKET_SIZE, BUCKET_RATE)
         self.limits = limits.ConnectionLimits()
         self.dropped = 0
         await self.accept()

@@ -1,7 +1,7 @@
 """Abuse limits of the WebSockets (docs/protocol.md, "Limits"), read from settings.
 
 * **Per-connection buckets** by kind of message, on top of the socket's general message
-  bucket (``consumers.TokenBucket``): ``move`` (moves and the engine actions), ``chat``
+  bucket (``consumers.BUCKET_SIZE``, ``BUCKET_RATE``): ``move`` (moves and engine actions), ``chat``
   and ``lobby`` (every lobby message but ``ping``). Each is a token bucket of
   ``RATE_LIMITS[kind] = (burst, per_second)``. A message with no token left is dropped
   and answered with the error ``rate_limited``; it counts towards the socket's flood

@@ -23,6 +23,8 @@ from django.conf import settings
 
 from game_server import limits, services
 from game_server.consumers import (
+    BUCKET_RATE,
+    BUCKET_SIZE,
     CLOSE_POLICY_VIOLATION,
     CLOSE_TOO_BIG,
     CLOSE_UNSUPPORTED_DATA,
@@ -72,7 +74,7 @@ class LobbyConsumer(AsyncWebsocketConsumer):
 
     # -- connection ------------------------------------------------------------------------
     async def connect(self):
-        self.bucket = TokenBucket()
+        self.bucket = TokenBucket(BUCKET_SIZE, BUCKET_RATE)
         self.limits = limits.ConnectionLimits()
         self.dropped = 0
         user = self.scope.get("user")
