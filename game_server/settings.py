@@ -138,9 +138,11 @@ elif REDIS_URL:
         }
     }
 else:
+    # Channels' in-memory layer with channel names that a seeded global ``random`` cannot
+    # repeat (game_server/layers.py).
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "BACKEND": "game_server.layers.InMemoryChannelLayer",
             "CONFIG": {"capacity": env_int("CHANNEL_CAPACITY", 5000), "expiry": 60},
         }
     }
