@@ -1,0 +1,413 @@
+"""docs/protocol.md keeps up with the code: every name a client can meet is documented.
+
+Everything is collected from the code itself (handler tables, constants, the frames the
+services build, the URL resolvers, the source of the modules that send codes), so a new
+message type, field, code, close code or route that is not in the document fails here.
+The checks are about names only; what they mean is the document's job (and the other
+tests').
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import msgpack
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+import engine
+import game_server
+import lobby
+from engine import errors as engine_errors
+from game_server import clocks, consumers, lifecycle, limits, routing, security, services
+from game_server.models import Game
+from lobby import consumers as lobby_consumers
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = (ROOT / "docs" / "protocol.md").read_text()
+
+# Modules whose source may send a code to a client (HTTP, game socket, lobby socket).
+CODE_PACKAGES = (game_server, lobby)
+
+
+def section(start: str, end: str | None = None, text: str = DOC) -> str:
+    """The document from the heading line ``start`` up to the heading line ``end``."""
+    begin = text.index(start)
+    stop = text.index(end, begin + len(start)) if end else len(text)
+    return text[begin:stop]
+
+
+GAME_SOCKET = section("## WebSocket: `/ws/games/<id>/`", "\n## Lobby")
+LOBBY = section("\n## Lobby")
+LOBBY_SOCKET = section("### WebSocket: `/ws/lobby/`", "\n### Quick match", LOBBY)
+
+
+def ticked(name) -> str:
+    return f"`{name}`"
+
+
+def missing(names, text: str) -> list[str]:
+    return sorted(str(name) for name in set(names) if ticked(name) not in text)
+
+
+def table_first_column(text: str, heading: str) -> set[str]:
+    """The backticked names in the first column of the table right after ``heading``."""
+    after = text[text.index(heading) + len(heading) :]
+    names, in_table = set(), False
+    for line in after.splitlines():
+        if line.startswith("|"):
+            in_table = True
+            first = line.split("|")[1]
+            names.update(re.findall(r"`([^`]+)`", first))
+        elif in_table:
+            break
+    return names
+
+
+def table_row(text: str, name: str) -> str:
+    """The table row (or bullet) whose first cell is the backticked ``name``."""
+    for line in text.splitlines():
+        if line.startswith(f"| `{name}` |") or line.startswith(f"* `{name}`:"):
+            return line
+    raise AssertionError(f"no row for `{name}` in the document")
+
+
+# -- message types --------------------------------------------------------------------------------
+def test_every_game_socket_message_type_is_in_the_client_table_and_no_other():
+    documented = table_first_column(GAME_SOCKET, "### Client -> server")
+    assert documented == set(consumers.GameConsumer.handlers)
+
+
+def test_every_lobby_message_type_is_in_the_client_table_and_no_other():
+    documented = table_first_column(LOBBY_SOCKET, "Client -> server:")
+    assert documented == set(lobby_consumers.LobbyConsumer.handlers)
+
+
+def sent_types(module) -> set[str]:
+    """The ``type`` of every frame a consumer module builds as a dict literal (channel-layer
+    messages, whose types have a dot, excluded) or hands to ``forward``."""
+    found = set()
+    for node in ast.walk(ast.parse(Path(module.__file__).read_text())):
+        if isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values, strict=True):
+                if isinstance(key, ast.Constant) and key.value == "type":
+                    if isinstance(value, ast.Constant) and "." not in value.value:
+                        found.add(value.value)
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "forward"
+            and isinstance(node.args[0], ast.Constant)
+        ):
+            found.add(node.args[0].value)
+    return found
+
+
+def test_every_game_socket_server_message_type_is_in_the_server_table():
+    sent = sent_types(consumers) | sent_types(services)
+    assert {"snapshot", "update", "moves", "ack", "reject", "chat", "pong"} <= sent
+    assert not missing(sent, GAME_SOCKET), "sent on the game socket, not documented"
+    documented = table_first_column(GAME_SOCKET, "### Server -> client")
+    assert sent <= documented
+
+
+def test_every_lobby_server_message_type_is_documented():
+    sent = sent_types(lobby_consumers)
+    assert {"welcome", "queued", "match", "table", "rematch", "error"} <= sent
+    server_to_client = section("Server -> client:", None, LOBBY_SOCKET)
+    assert not missing(sent, server_to_client)
+
+
+def test_every_engine_action_is_documented():
+    assert not missing(engine.ENGINE_ACTIONS, GAME_SOCKET)
+
+
+# -- codes ----------------------------------------------------------------------------------------
+CODE_CALLS = {"Rejected", "send_error", "error", "EngineError"}
+
+
+def resolve(node: ast.expr, module, parameters: set[str]) -> str | None:
+    """The string value of a code argument: a literal or a constant the module can see.
+    ``exc.code`` (an engine or service code passed on) gives None: collected elsewhere."""
+    if isinstance(node, ast.Attribute) and node.attr == "code":
+        return None
+    if isinstance(node, ast.Name) and node.id in parameters and node.id not in vars(module):
+        return None  # a helper's parameter (``send_error(code, ...)``): its callers count
+    try:
+        value = eval(compile(ast.Expression(node), "<code>", "eval"), vars(module))
+    except NameError as exc:  # pragma: no cover - a new way of passing codes around
+        raise AssertionError(
+            f"{module.__name__}: cannot read the code {ast.unparse(node)}"
+        ) from exc
+    assert isinstance(value, str), (module.__name__, ast.unparse(node))
+    return value
+
+
+def is_asgi_message(node: ast.Dict) -> bool:
+    """``{"type": "websocket.close", "code": ...}``: a close code, not an error code."""
+    for key, value in zip(node.keys, node.values, strict=True):
+        if isinstance(key, ast.Constant) and key.value == "type":
+            return isinstance(value, ast.Constant) and value.value.startswith("websocket.")
+    return False
+
+
+def emitted_codes(module) -> set[str]:
+    """Every code ``module`` passes to ``Rejected``/``send_error``/``error`` or puts in a
+    frame's ``"code"``."""
+    codes = set()
+    tree = ast.parse(Path(module.__file__).read_text())
+    parameters = {
+        arg.arg
+        for node in ast.walk(tree)
+        if isinstance(node, ast.arguments)
+        for arg in node.args + node.kwonlyargs
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and node.args:
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            if name in CODE_CALLS:
+                codes.add(resolve(node.args[0], module, parameters))
+        if isinstance(node, ast.Dict) and not is_asgi_message(node):
+            for key, value in zip(node.keys, node.values, strict=True):
+                if isinstance(key, ast.Constant) and key.value == "code":
+                    codes.add(resolve(value, module, parameters))
+    return codes - {None}
+
+
+def code_modules():
+    import importlib
+    import pkgutil
+
+    for package in CODE_PACKAGES:
+        for info in pkgutil.iter_modules(package.__path__):
+            if info.ispkg or info.name in {"admin", "apps", "asgi", "settings", "serve", "client"}:
+                continue
+            yield importlib.import_module(f"{package.__name__}.{info.name}")
+
+
+def all_emitted_codes() -> set[str]:
+    codes = set()
+    for module in code_modules():
+        codes |= emitted_codes(module)
+    return codes
+
+
+def test_the_code_collection_finds_the_known_codes():
+    codes = all_emitted_codes()
+    expected = {
+        "malformed",
+        "unknown_type",
+        "rate_limited",
+        "csrf_failed",
+        "stale_version",
+        "out_of_time",
+        "grace_period",
+        "not_abandoned",
+        "repeated_chat",
+        "login_required",
+        "in_a_game",
+        "table_not_open",
+        "not_over",
+        "invalid_time_control",
+    }
+    assert expected <= codes, expected - codes
+
+
+def test_every_code_the_server_can_send_is_documented():
+    assert not missing(all_emitted_codes() | engine_errors.CODES, DOC)
+
+
+CODE_CONSTANT_MODULES = ("services", "timeouts", "limits")
+LOBBY_CODE_MODULES = ("consumers", "matchmaking", "tables", "rematch")
+
+
+def test_every_code_constant_is_documented():
+    """Constants named like codes (``NOT_A_PLAYER = "not_a_player"``), used or not."""
+    import importlib
+
+    modules = [importlib.import_module(f"game_server.{name}") for name in CODE_CONSTANT_MODULES]
+    modules += [importlib.import_module(f"lobby.{name}") for name in LOBBY_CODE_MODULES]
+    constants = {
+        value
+        for module in modules
+        for name, value in vars(module).items()
+        if name.isupper()
+        and name != "SERVER_ID"
+        and isinstance(value, str)
+        and re.fullmatch(r"[a-z][a-z_]*", value)
+    }
+    assert {"out_of_time", "grace_period", "login_required", "not_over"} <= constants
+    assert not missing(constants, DOC)
+
+
+def test_every_engine_code_is_in_the_codes_section():
+    codes_section = section("### Codes", "\n### Limits", GAME_SOCKET)
+    assert not missing(engine_errors.CODES, codes_section)
+
+
+def test_every_reject_code_of_the_move_path_is_in_the_reject_table():
+    on_the_socket = set()
+    for module in (services, consumers, limits, game_server.timeouts):
+        on_the_socket |= emitted_codes(module)
+    http_only = {services.SEAT_TAKEN, services.GAME_FULL, services.INVALID_TIME_CONTROL}
+    codes_section = section("### Codes", "\n### Limits", GAME_SOCKET)
+    assert not missing(on_the_socket - http_only, codes_section)
+
+
+# -- close codes ----------------------------------------------------------------------------------
+CLOSE_MODULES = (consumers, lifecycle, limits, security, lobby_consumers)
+DAPHNE_CLOSE = 1009  # sent by daphne itself, not by our code
+
+
+def close_constants() -> dict[str, int]:
+    return {
+        name: value
+        for module in CLOSE_MODULES
+        for name, value in vars(module).items()
+        if name.startswith("CLOSE_") and isinstance(value, int)
+    }
+
+
+def test_every_close_code_is_in_the_close_code_table_and_no_other():
+    table = section("### Close codes", "\n### Client -> server", GAME_SOCKET)
+    rows = {int(code) for code in re.findall(r"^\| (\d{4}) \|", table, re.MULTILINE)}
+    assert set(close_constants().values()) | {DAPHNE_CLOSE} == rows
+
+
+def test_consumers_close_only_with_named_constants():
+    """So :func:`close_constants` sees every code a consumer can close with."""
+    for module in (consumers, lobby_consumers):
+        for node in ast.walk(ast.parse(Path(module.__file__).read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "close"
+                and node.args
+            ):
+                name = ast.unparse(node.args[0]).rsplit(".", 1)[-1]
+                assert name.startswith("CLOSE_"), (module.__name__, ast.unparse(node))
+                assert name in close_constants(), (module.__name__, name)
+
+
+# -- URLs -----------------------------------------------------------------------------------------
+def normalise(route: str) -> str:
+    """``api/games/<str:game_id>`` and ``api/games/<id>`` both become ``/api/games/<>``."""
+    route = re.sub(r"\(\?P<\w+>[^)]*\)", "<>", route)
+    route = route.removeprefix("^").removeprefix("/?").removesuffix("$")
+    return "/" + re.sub(r"<[^>]*>", "<>", route)
+
+
+def http_routes(patterns=None, prefix: str = "") -> set[str]:
+    routes = set()
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        here = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            if entry.app_name == "admin":
+                routes.add(here)  # Django's admin: documented as one prefix
+            else:
+                routes |= http_routes(entry.url_patterns, here)
+        else:
+            assert isinstance(entry, URLPattern)
+            routes.add(here)
+    return routes
+
+
+def documented(route: str) -> bool:
+    """Is ``route`` (normalised) a path of the document, in backticks or before a query?"""
+    doc = re.sub(r"<[^>]*>", "<>", DOC)
+    return re.search(re.escape(route) + r"[`?\s]", doc) is not None
+
+
+def test_url_collection_finds_the_known_routes():
+    routes = {normalise(route) for route in http_routes()}
+    assert {"/api/games", "/api/games/<>/seats", "/healthz", "/metrics", "/"} <= routes
+    assert {"/api/lobby/tables/<>", "/games/<>/replay.json", "/static/<>", "/admin/"} <= routes
+
+
+@pytest.mark.parametrize("route", sorted(normalise(route) for route in http_routes()))
+def test_every_http_route_is_documented(route):
+    assert documented(route), f"{route} is not in docs/protocol.md"
+
+
+@pytest.mark.parametrize(
+    "route",
+    sorted(normalise(entry.pattern.regex.pattern) for entry in routing.websocket_urlpatterns),
+)
+def test_every_websocket_route_is_documented(route):
+    assert route in {"/ws/games/<>/", "/ws/lobby/"}
+    assert documented(route), f"{route} is not in docs/protocol.md"
+
+
+# -- fields ---------------------------------------------------------------------------------------
+def fields_of(line: str) -> set[str]:
+    return set(re.findall(r'"(\w+)"', line)) | set(re.findall(r"`(\w+)`", line))
+
+
+def definition(name: str) -> str:
+    """The sentence defining ``name`` (``GAME``, ``PLAYER``...): from "`NAME` is" on."""
+    start = DOC.index(f"`{name}` is")
+    return DOC[start : DOC.index("}", start) + 1]
+
+
+def test_game_kind_metadata_fields_are_documented():
+    row = table_row(section("| method and path |", "`GAME` is"), "GET /api/games/kinds")
+    for game in engine.all_games():
+        assert set(game.metadata()) <= fields_of(row), game.name
+
+
+def test_clock_fields_are_documented():
+    time_section = section("### Time", "### Codes", GAME_SOCKET)
+    move = {"kind": "move", "seconds": 5}
+    waiting = clocks.data(move, None, None, 0.0)
+    clock, deadline = clocks.start(move, 2, [0], 0.0)
+    running = clocks.data(move, clock, deadline, 1.0)
+    assert not missing(set(waiting) | set(running), time_section.replace('"', "`"))
+
+
+def test_view_fields_are_documented():
+    view_paragraph = section("**View.**", "**Order.**", GAME_SOCKET)
+    for game in engine.all_games():
+        state = game.initial_state(game.min_players, 1)
+        seat = game.to_move(state)[0]
+        keys = set(game.view(state, seat)) | set(game.view(state, None))
+        assert not missing(keys, view_paragraph), game.name
+
+
+@pytest.mark.django_db
+def test_frames_and_http_bodies_carry_only_documented_fields():
+    game = services.create_game("tictactoe", 2, time_control={"kind": "move", "seconds": 60})
+    services.take_seat(game, None, 0, "Ada")
+    services.take_seat(game, None, 1, "Bob")
+    result = services.submit_action(game.pk, 0, 4, 0, "r1", broadcast=False)
+    game = Game.objects.get(pk=game.pk)
+
+    server_table = section("### Server -> client", "**View.**", GAME_SOCKET)
+    snapshot = services.snapshot(game.pk, 1)
+    assert set(snapshot) - {"type"} <= fields_of(table_row(server_table, "snapshot"))
+    update = msgpack.unpackb(services.update_frames(game, result)["spectator"])
+    assert set(update) - {"type"} <= fields_of(table_row(server_table, "update"))
+    moves = services.catch_up(game.pk, 1, 0)
+    assert moves["type"] == "moves"
+    assert set(moves) - {"type"} <= fields_of(table_row(server_table, "moves"))
+    assert set(moves["moves"][0]) <= fields_of(table_row(server_table, "moves"))
+    presence = services.presence(game.pk)
+    assert set(presence) <= fields_of(table_row(server_table, "presence"))
+
+    assert set(snapshot["game"]) <= fields_of(definition("GAME"))
+    assert set(snapshot["players"][0]) <= fields_of(definition("PLAYER"))
+
+    from django.test import Client
+
+    client = Client()
+    http = section("| method and path |", "`GAME` is")
+    detail = client.get(f"/api/games/{game.pk}").json()
+    assert set(detail) <= fields_of(table_row(http, "GET /api/games/<id>"))
+    record = client.get(f"/api/games/{game.pk}/record").json()
+    record_text = section("**Record**", "## WebSocket")
+    assert set(record) | set(record["moves"][0]) <= fields_of(record_text)
+    replay = client.get(f"/games/{game.pk}/replay.json").json()
+    replay_row = table_row(DOC, "GET /games/<id>/replay.json")
+    assert set(replay) | set(replay["plies"][0]) | set(replay["plies"][1]) <= fields_of(replay_row)
