@@ -152,6 +152,7 @@ def record(request, game_id):
     game = Game.objects.get(pk=game_id)
     finished = game.status == Game.Status.FINISHED
     hidden = engine.get(game.kind).rules.hidden_information
+    visible = services.visible_version(game, None)  # a spectator delay holds moves back
     moves = None
     if finished or not hidden:
         moves = [
@@ -162,7 +163,7 @@ def record(request, game_id):
                 "description": move.description,
                 "created_at": move.created_at.isoformat(),
             }
-            for move in Move.objects.filter(game=game).order_by("ply")
+            for move in Move.objects.filter(game=game, ply__lte=visible).order_by("ply")
         ]
     body = {
         "game": services.game_summary(game),

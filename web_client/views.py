@@ -53,7 +53,9 @@ def replay_data(request, game_id: str):
     game_engine = engine.get(stored.kind)
     state = game_engine.initial_state(stored.num_players, stored.seed, stored.options)
     plies = [{"ply": 0, "view": game_engine.view(state, None)}]
-    moves = Move.objects.filter(game_id=game_id, ply__lte=stored.version).order_by("ply")
+    # A spectator delay holds the latest moves back here too.
+    visible = services.visible_version(stored, None)
+    moves = Move.objects.filter(game_id=game_id, ply__lte=visible).order_by("ply")
     for move in moves.values("ply", "seat", "data", "description"):
         try:
             state = game_engine.apply(state, move["data"], move["seat"])

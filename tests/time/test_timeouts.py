@@ -289,6 +289,20 @@ async def test_spectator_delay_holds_back_spectators_but_not_players():
         await client.close()
 
 
+def test_spectator_delay_also_holds_back_the_record_and_the_replay(client):
+    game, _ = new_game(spectator_delay=600)
+    services.submit_action(game.pk, 0, 4, 0, "first")
+    record = client.get(f"/api/games/{game.pk}/record").json()
+    replay = client.get(f"/games/{game.pk}/replay.json").json()
+    assert record["moves"] == [] and [ply["ply"] for ply in replay["plies"]] == [0]
+    assert client.get(f"/api/games/{game.pk}").json()["version"] == 0
+    Move.objects.filter(game=game).update(created_at=timezone.now() - datetime.timedelta(hours=1))
+    record = client.get(f"/api/games/{game.pk}/record").json()
+    replay = client.get(f"/games/{game.pk}/replay.json").json()
+    assert [move["ply"] for move in record["moves"]] == [1]
+    assert [ply["ply"] for ply in replay["plies"]] == [0, 1]
+
+
 async def test_the_process_sweeper_task_applies_timeouts_on_its_own():
     game, _ = await anew_game(time_control={"kind": "move", "seconds": 0.2})
     task = timeouts.start_sweeper(0.05)
