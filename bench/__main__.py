@@ -81,6 +81,11 @@ def parse_args(argv):
         action="store_true",
         help="keep the figures of docs/benchmarks/results.json that this run does not remeasure",
     )
+    parser.add_argument(
+        "--render-only",
+        action="store_true",
+        help="measure nothing: rewrite the report and plots from docs/benchmarks/results.json",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.add_argument("--no-scaled", action="store_true", help="skip Redis + PostgreSQL runs")
     args = parser.parse_args(argv)
@@ -150,8 +155,8 @@ def merge(old: dict, new: dict) -> dict:
     part, configuration and size); remeasured rows are listed in ``remeasured``."""
 
     def key(part, row):
-        size = row.get("spectators", row.get("games", row.get("target", row.get("size"))))
-        return (part, row["config"], size, row.get("label"))
+        field = {"fanout": "spectators", "throughput": "games", "capacity": "target"}
+        return (part, row["config"], row.get(field.get(part, "size")), row.get("label"))
 
     merged = dict(new)
     merged["remeasured"] = list(old.get("remeasured", []))
@@ -191,8 +196,19 @@ def run_engine(quick: bool) -> str:
     return buffer.getvalue()
 
 
+def render_only(output: Path) -> int:
+    plots = output.parent / "benchmarks"
+    results = json.loads((plots / "results.json").read_text())
+    figures = report.plot(results, plots)
+    report.write(output, report.render(results, figures=figures, relative_to=output.parent))
+    print(f"Wrote {output} and {len(figures)} plot(s) in {plots}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.render_only:
+        return render_only(Path(args.output or ROOT / "docs" / "benchmarks.md"))
     raise_fd_limit()
     available = services_available()
     scaled = not args.no_scaled and all(available.values())

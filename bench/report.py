@@ -167,13 +167,28 @@ def goals(results: dict) -> list[tuple]:
     one = [r for r in results["fanout"] if r["config"] == "daphne-1"]
     at_1000 = next((r for r in one if r["spectators"] == 1000), None)
     p99 = at_1000 and at_1000["last_p99_ms"]
-    rows.append(
+    if at_1000 and p99 is None:
+        measured, status = f"no figure: {at_1000['lost']:,} deliveries lost", "not met"
+    else:
+        measured = "-" if p99 is None else f"{p99:.0f} ms"
+        status = "-" if p99 is None else ("met" if p99 <= 50 else f"{p99 / 50:.1f}x over")
+    rows.append(("fan-out to 1,000 spectators, p99 ≤ 50 ms, 1 process", measured, status))
+    two = next(
         (
-            "fan-out to 1,000 spectators, p99 ≤ 50 ms, 1 process",
-            "-" if p99 is None else f"{p99:.0f} ms",
-            "-" if p99 is None else ("met" if p99 <= 50 else f"{p99 / 50:.1f}x over"),
-        )
+            r
+            for r in results["fanout"]
+            if r["config"] == "daphne-2-redis" and r["spectators"] == 1000 and r["last_p99_ms"]
+        ),
+        None,
     )
+    if two:
+        rows.append(
+            (
+                "(for reference) the same on 2 processes + Redis",
+                f"{two['last_p99_ms']:.0f} ms",
+                "met" if two["last_p99_ms"] <= 50 else f"{two['last_p99_ms'] / 50:.1f}x over",
+            )
+        )
     bare = {r["spectators"]: r for r in results["fanout"] if r["config"] == "bare"}
     ratios = [
         r["deliveries_per_s"] / bare[r["spectators"]]["deliveries_per_s"]
