@@ -273,8 +273,8 @@ def render(results: dict, figures: list[str] | None = None, relative_to: Path | 
         "",
         f"Machine: {results['machine']}; CPython {results['python']}. Shared with other "
         "engineers' test runs: absolute figures are noisy, the ratios against the bare "
-        "`websockets` peer (measured in the same run) are the meaningful ones. Whole run: "
-        f"{results.get('seconds', 0) / 60:.1f} min.",
+        "`websockets` peer (measured in the same run) are the meaningful ones. Measuring "
+        f"took {results.get('seconds', 0) / 60:.1f} min (all merged runs together).",
         "",
     ]
     if results.get("remeasured"):
