@@ -219,12 +219,17 @@ class Fuzz:
         except EngineError:
             return None
 
-    async def answer(self, client):
-        """The next frame that answers (updates and presence are not answers)."""
+    async def answer(self, client, sender: int | None | str = "nobody"):
+        """The next frame that answers a frame of ``sender`` (a seat, None for the
+        spectator). Updates, presence and the chat of others are broadcasts to the whole
+        game, not answers; a valid chat is answered by its own broadcast."""
         while True:
             message = await client.recv(5)
-            if message["type"] not in ("update", "presence"):
-                return message
+            if message["type"] in ("update", "presence"):
+                continue
+            if message["type"] == "chat" and message.get("seat") != sender:
+                continue
+            return message
 
     async def send(self, role, frame):
         seat = self.seat_of(role)
@@ -235,7 +240,7 @@ class Fuzz:
         await client.ws.send_input({k: v for k, v in event.items() if v is not None})
         self.stats["frames"] += 1
         try:
-            answer = await self.answer(client)
+            answer = await self.answer(client, seat)
         except TimeoutError:
             raise AssertionError(f"no answer to {frame!r} from {role}") from None
         assert answer["type"] in ANSWERS, answer
