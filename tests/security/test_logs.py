@@ -64,7 +64,7 @@ async def test_no_secret_in_any_log_record(every_logger_at_debug):
     await player1.send({"type": "move", "move": 4, "version": 1, "request_id": "b"})
     await player1.expect("reject", skip=("update",))
     await player1.send_raw(b"\xc1garbage")
-    await player1.expect("error")
+    await player1.expect("error", skip=("update",))  # player 0's update may come late
     await player1.send({"type": "auth", "token": other_tokens[0]})  # a stolen token
     assert (await player1.recv())["type"] in ("closed", "update", "presence")
     stranger = await connect(game.pk, other_tokens[1], first=None)
