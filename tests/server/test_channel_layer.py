@@ -7,11 +7,13 @@ client left, ``group_discard`` took the bystander out of the game's group."""
 from __future__ import annotations
 
 import random
+import time
 
 import pytest
 from channels.layers import get_channel_layer
 
 from game_server import services
+from game_server.layers import InMemoryChannelLayer
 from tests.server.helpers import anew_game, connect
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -44,3 +46,43 @@ async def test_a_spectator_keeps_its_updates_when_another_socket_made_under_the_
     assert update["version"] == 1
     await player.close()
     await bystander.close()
+
+
+async def test_a_consumer_that_fell_behind_keeps_its_groups_and_drops_only_old_messages(
+    monkeypatch,
+):
+    """Channels' own layer takes a channel holding a message older than ``expiry`` out of
+    every group, so a live socket that fell behind (1,000 spectators joining at once in
+    the fan-out benchmark) never heard of its game again. Here only the old message goes;
+    the version gap that leaves is what clients resync on."""
+    layer = InMemoryChannelLayer(expiry=60)
+    await layer.group_add("game.x", "specific..inmemory!slow")
+    await layer.group_send("game.x", {"type": "game.update", "version": 1})
+    later, later_monotonic = time.time() + 61, time.monotonic() + 61
+    monkeypatch.setattr(time, "time", lambda: later)
+    monkeypatch.setattr(time, "monotonic", lambda: later_monotonic)
+    await layer.group_send("game.x", {"type": "game.update", "version": 2})
+    layer._clean_expired()
+    assert "specific..inmemory!slow" in layer.groups["game.x"]
+    assert (await layer.receive("specific..inmemory!slow"))["version"] == 2
+
+
+async def test_expired_messages_are_cleaned_at_most_once_a_second(monkeypatch):
+    layer = InMemoryChannelLayer(expiry=60)
+    scans = []
+    monkeypatch.setattr(layer, "groups", _CountingDict(scans))
+    for _ in range(100):
+        layer._clean_expired()
+    assert len(scans) == 1
+
+
+class _CountingDict(dict):
+    """A groups mapping that records each full scan of it."""
+
+    def __init__(self, scans: list):
+        super().__init__()
+        self.scans = scans
+
+    def values(self):
+        self.scans.append(1)
+        return super().values()
