@@ -19,7 +19,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 import engine
 
-from . import limits, services, spectators, timeouts
+from . import limits, presence, services, spectators, timeouts
 from .limits import TokenBucket
 from .models import Game
 from .security import query_param, seat_token
@@ -310,8 +310,7 @@ class GameConsumer(AsyncWebsocketConsumer):
         )
 
     async def broadcast_presence(self):
-        presence = await database_sync_to_async(services.presence)(self.game_id)
-        await self.group_frame({"type": "presence", **presence})
+        presence.announce(self.game_id, self.channel_layer)
 
     def chat_name(self) -> str:
         if self.seat is not None:
