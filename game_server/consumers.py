@@ -168,7 +168,7 @@ class GameConsumer(AsyncWebsocketConsumer):
             raise Malformed("'move' is missing")
         if self.seat is None:
             raise services.Rejected(services.NOT_A_PLAYER, "spectators cannot act")
-        result = await database_sync_to_async(services.submit_action)(
+        result = await services.in_action_thread(services.submit_action)(
             self.game_id, self.seat, data, version, request_id
         )
         ack = {"type": "ack", "request_id": request_id, "version": result.version}
@@ -227,7 +227,7 @@ class GameConsumer(AsyncWebsocketConsumer):
             raise Malformed(f"a request id has 1-{services.MAX_REQUEST_ID} characters")
         if self.seat is None:
             raise services.Rejected(services.NOT_A_PLAYER, "spectators cannot claim")
-        result = await database_sync_to_async(timeouts.claim_win)(
+        result = await services.in_action_thread(timeouts.claim_win)(
             self.game_id, self.seat, request_id
         )
         ack = {"type": "ack", "request_id": request_id, "version": result.version}

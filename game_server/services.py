@@ -23,16 +23,19 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import msgpack
 from asgiref.sync import async_to_sync
+from channels.db import DatabaseSyncToAsync, database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
+from psycopg_pool import PoolTimeout
 
 import engine
 from engine import EngineError
@@ -352,7 +355,8 @@ def _lock_game(game_id: str) -> Game:
 def _duplicate(game_id, seat_index, request_id) -> ActionResult | None:
     if request_id is None:
         return None
-    move = Move.objects.filter(game_id=game_id, seat=seat_index, request_id=request_id).first()
+    moves = Move.objects.filter(game_id=game_id, seat=seat_index, request_id=request_id)
+    move = next(iter(moves[:1]), None)  # at most one (unique): no ORDER BY needed
     if move is None:
         return None
     return ActionResult(
@@ -401,6 +405,8 @@ def unavailable_on_database_errors(function):
                 return function(*args, **kwargs)
             except (OperationalError, InterfaceError) as exc:
                 error = exc
+                if isinstance(exc.__cause__, PoolTimeout):
+                    break  # the pool already waited for a working connection
                 if attempt + 1 < attempts:
                     connection.close()
         metrics.UNAVAILABLE.inc()
@@ -440,18 +446,46 @@ def submit_action(
     seat's clock, otherwise it is tried once more against the new version.
     """
     args = (game_id, seat_index, data, expected_version, request_id, broadcast)
-    try:
-        return _store_action(*args)
-    except DeadlinePassed:
-        pass
-    from .timeouts import apply_timeout
+    with _game_lock(game_id):
+        try:
+            return _store_action(*args)
+        except DeadlinePassed:
+            pass
+        from .timeouts import apply_timeout
 
-    if seat_index in apply_timeout(game_id):
-        raise Rejected(OUT_OF_TIME, "your time ran out before this action arrived")
-    try:
-        return _store_action(*args)
-    except DeadlinePassed:
-        raise Rejected(STALE_VERSION, "a clock ran out; the game moved on") from None
+        if seat_index in apply_timeout(game_id):
+            raise Rejected(OUT_OF_TIME, "your time ran out before this action arrived")
+        try:
+            return _store_action(*args)
+        except DeadlinePassed:
+            raise Rejected(STALE_VERSION, "a clock ran out; the game moved on") from None
+
+
+# With several action threads, two actions of one game in this process would wait for
+# each other on the game row anyway; taking this lock first also keeps their broadcasts
+# in version order (the row lock is released at commit, before the broadcast).
+_GAME_LOCKS = [threading.RLock() for _ in range(256)]
+
+
+def _game_lock(game_id: str) -> threading.RLock:
+    return _GAME_LOCKS[hash(game_id) % len(_GAME_LOCKS)]
+
+
+_ACTION_EXECUTOR = (
+    ThreadPoolExecutor(settings.ACTION_THREADS, thread_name_prefix="actions")
+    if settings.ACTION_THREADS > 1
+    else None
+)
+
+
+def in_action_thread(function):
+    """``function`` (one that stores actions, e.g. :func:`submit_action`) as a coroutine
+    function for consumers. With ``ACTION_THREADS`` > 1 (PostgreSQL) it runs on that many
+    threads, each with its own database connection, so that actions of different games
+    proceed in parallel instead of queueing for Channels' one database thread."""
+    if _ACTION_EXECUTOR is None:
+        return database_sync_to_async(function)
+    return DatabaseSyncToAsync(function, thread_sensitive=False, executor=_ACTION_EXECUTOR)
 
 
 @unavailable_on_database_errors
@@ -466,82 +500,88 @@ def _store_action(game_id, seat_index, data, expected_version, request_id, broad
         raise Rejected(NOT_A_PLAYER, "you do not have a seat in this game")
     if not is_plain_data(data):
         raise Rejected(engine.errors.MALFORMED_MOVE, "a move is made of strings, ints and lists")
-    with transaction.atomic():
-        game = _lock_game(game_id)
+    # A retried request is found by its request id only when the action cannot be stored
+    # as a new one (it no longer fits the game, or the unique request id refuses it): one
+    # query less per move.
+    try:
+        with transaction.atomic():
+            result, game = _apply_and_store(game_id, seat_index, data, expected_version, request_id)
+            transaction.on_commit(lambda: cache.put(game_id, result.state))
+            transaction.on_commit(metrics.MOVES.inc)
+            if broadcast:
+                transaction.on_commit(lambda: broadcast_action(game, result))
+    except (Rejected, DeadlinePassed, IntegrityError) as exc:
         duplicate = _duplicate(game_id, seat_index, request_id)
         if duplicate is not None:
             return duplicate
-        if not 0 <= seat_index < game.num_players:
-            raise Rejected(NOT_A_PLAYER, "you do not have a seat in this game")
-        if game.over:
-            raise Rejected(GAME_OVER, "the game is over")
-        if game.status == Game.Status.WAITING:
-            raise Rejected(NOT_STARTED, "the game waits for players")
-        now = timezone.now()
-        if (
-            game.deadline is not None
-            and game.deadline <= now
-            and action_name(data) not in SERVER_ACTIONS
-        ):
-            raise DeadlinePassed()
-        if expected_version is not None and expected_version != game.version:
-            raise Rejected(STALE_VERSION, f"the game is at version {game.version}")
-        game_engine = engine.get(game.kind)
-        state = load_state(game)
-        try:
-            new_state = game_engine.apply(state, data, seat_index)
-        except EngineError as exc:
-            raise Rejected(exc.code, exc.message) from exc
-        description = describe(game_engine, state, data)
-        try:
-            with transaction.atomic():
-                Move.objects.create(
-                    game=game,
-                    ply=new_state.ply,
-                    seat=seat_index,
-                    data=data,
-                    description=description,
-                    request_id=request_id,
-                )
-        except IntegrityError:
-            # Another writer stored this ply (or this request) first.
-            duplicate = _duplicate(game_id, seat_index, request_id)
-            if duplicate is not None:
-                return duplicate
+        if isinstance(exc, IntegrityError):
             raise Rejected(STALE_VERSION, "another action was stored first") from None
-        outcome = game_engine.outcome(new_state)
-        game.version = new_state.ply
-        game.clock, game.deadline = clocks.advance(
-            game.time_control,
-            game.clock,
-            seat_index,
-            not isinstance(data, dict),
-            game_engine.to_move(new_state),
-            now.timestamp(),
-        )
-        fields = ["version", "clock", "deadline"]
-        if outcome is not None:
-            aborted = outcome.reason == engine.core.REASON_ABORTED
-            game.status = Game.Status.ABORTED if aborted else Game.Status.FINISHED
-            game.outcome = outcome.to_data() | ({"draw": False} if aborted else {})
-            game.finished_at = timezone.now()
-            fields += ["status", "outcome", "finished_at"]
-        game.save(update_fields=fields)
-        result = ActionResult(
-            game_id,
-            new_state.ply,
-            seat_index,
-            data,
-            description,
-            request_id,
-            state=new_state,
-            outcome=game.outcome,
-        )
-        transaction.on_commit(lambda: cache.put(game_id, new_state))
-        transaction.on_commit(metrics.MOVES.inc)
-        if broadcast:
-            transaction.on_commit(lambda: broadcast_action(game, result))
+        raise
     return result
+
+
+def _apply_and_store(game_id, seat_index, data, expected_version, request_id):
+    """Inside the caller's transaction: lock the game, check, apply and store the action.
+    Returns the result and the updated game row. The caller looks for a duplicate request
+    when this raises."""
+    game = _lock_game(game_id)
+    if not 0 <= seat_index < game.num_players:
+        raise Rejected(NOT_A_PLAYER, "you do not have a seat in this game")
+    if game.over:
+        raise Rejected(GAME_OVER, "the game is over")
+    if game.status == Game.Status.WAITING:
+        raise Rejected(NOT_STARTED, "the game waits for players")
+    now = timezone.now()
+    expired = game.deadline is not None and game.deadline <= now
+    if expired and action_name(data) not in SERVER_ACTIONS:
+        raise DeadlinePassed()
+    if expected_version is not None and expected_version != game.version:
+        raise Rejected(STALE_VERSION, f"the game is at version {game.version}")
+    game_engine = engine.get(game.kind)
+    state = load_state(game)
+    try:
+        new_state = game_engine.apply(state, data, seat_index)
+    except EngineError as exc:
+        raise Rejected(exc.code, exc.message) from exc
+    description = describe(game_engine, state, data)
+    # No savepoint: the game row is locked, so no other writer can take this ply.
+    Move.objects.create(
+        game=game,
+        ply=new_state.ply,
+        seat=seat_index,
+        data=data,
+        description=description,
+        request_id=request_id,
+    )
+    outcome = game_engine.outcome(new_state)
+    game.version = new_state.ply
+    game.clock, game.deadline = clocks.advance(
+        game.time_control,
+        game.clock,
+        seat_index,
+        not isinstance(data, dict),
+        game_engine.to_move(new_state),
+        now.timestamp(),
+    )
+    fields = ["version", "clock", "deadline"]
+    if outcome is not None:
+        aborted = outcome.reason == engine.core.REASON_ABORTED
+        game.status = Game.Status.ABORTED if aborted else Game.Status.FINISHED
+        game.outcome = outcome.to_data() | ({"draw": False} if aborted else {})
+        game.finished_at = timezone.now()
+        fields += ["status", "outcome", "finished_at"]
+    game.save(update_fields=fields)
+    result = ActionResult(
+        game_id,
+        new_state.ply,
+        seat_index,
+        data,
+        description,
+        request_id,
+        state=new_state,
+        outcome=game.outcome,
+    )
+    return result, game
 
 
 # -- reading -----------------------------------------------------------------------------

@@ -92,7 +92,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # and take the write lock when a transaction starts (BEGIN IMMEDIATE) so that two
     # transactions that read the same game version cannot both go on to write.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            # Write-ahead log: a commit appends to the log and syncs it once, instead
+            # of syncing a rollback journal and the database file (still durable).
+            "init_command": "PRAGMA journal_mode=WAL;",
+        }
     )
     # Tests get a file too: an in-memory test database is shared-cache SQLite, which
     # fails with "table is locked" instead of waiting, unlike every real deployment.
@@ -100,7 +106,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
         "NAME": str(Path(tempfile.gettempdir()) / f"boardroom-test-{os.getpid()}.sqlite3")
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Under ASGI every HTTP request runs in a thread of its own, so persistent per-thread
+    # connections pile up until PostgreSQL refuses more ("too many clients", seen in the
+    # throughput benchmark): a pool per process instead, as Django's docs advise. A
+    # connection is checked when taken from the pool, so a restarted database only costs
+    # a reconnect. A request waits at most DATABASE_POOL_TIMEOUT seconds for a connection
+    # (the database is down, or every connection is busy), then is refused as unavailable.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 2,
+        "max_size": env_int("DATABASE_POOL_SIZE", 20),
+        "timeout": env_float("DATABASE_POOL_TIMEOUT", 3.0),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Threads (each with its own database connection) that store the moves of different
+# games in parallel (game_server.services.in_action_thread). SQLite has one writer at a
+# time: there they stay on Channels' one database thread.
+ACTION_THREADS = env_int(
+    "ACTION_THREADS", 1 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else 4
+)
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # Redis pub/sub by default: measured cheaper fan-out to many spectators, and it survives

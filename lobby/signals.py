@@ -12,6 +12,8 @@ Every reaction is ``robust``: a failure is logged and never reaches the move pat
 
 from __future__ import annotations
 
+import functools
+
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
@@ -29,9 +31,19 @@ def _bot_check(game_id: str) -> None:
         bots.poke(game_id)
 
 
+# Bot seats are created with the game, so once a move is stored whether the game has
+# any is settled: one query per game and process instead of one per move.
+_game_has_bots = functools.lru_cache(maxsize=4096)(bots.has_bots)
+
+
+def _bot_check_after_move(game_id: str) -> None:
+    if _game_has_bots(game_id):
+        bots.poke(game_id)
+
+
 def move_stored(sender, instance: Move, created: bool, **kwargs) -> None:
     if created:
-        _later(_bot_check, instance.game_id)
+        _later(_bot_check_after_move, instance.game_id)
 
 
 def game_saved(sender, instance: Game, created: bool, update_fields=None, **kwargs) -> None:
