@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_safe
 
 import engine
 from engine import EngineError
@@ -21,21 +22,25 @@ def _games() -> list[dict]:
     return [game.metadata() for game in engine.all_games()]
 
 
+@require_safe
 @ensure_csrf_cookie
 def lobby(request):
     return render(request, "web_client/lobby.html", {"games": _games(), "page": "lobby"})
 
 
+@require_safe
 @ensure_csrf_cookie
 def game(request, game_id: str):
     return render(request, "web_client/game.html", {"game_id": game_id, "page": "game"})
 
 
+@require_safe
 @ensure_csrf_cookie
 def replay(request, game_id: str):
     return render(request, "web_client/replay.html", {"game_id": game_id, "page": "replay"})
 
 
+@require_safe
 def replay_data(request, game_id: str):
     """``{"game", "kind", "title", "status", "outcome", "players", "plies": [...]}``.
 

@@ -103,6 +103,19 @@ def test_errors_for_unknown_games_and_bad_bodies(bot):
     assert bot.get("/api/games").status_code == 405
 
 
+@pytest.mark.parametrize(
+    "page", ["/", "/games/{id}/", "/games/{id}/replay/", "/games/{id}/replay.json"]
+)
+def test_pages_and_the_replay_data_only_answer_get_and_head(browser, page):
+    game, _ = new_game("tictactoe")
+    path = page.format(id=game.pk)
+    assert browser.get(path).status_code == 200
+    assert browser.head(path).status_code == 200
+    token = browser.cookies["csrftoken"].value
+    for method in (browser.post, browser.put, browser.delete):
+        assert method(path, HTTP_X_CSRFTOKEN=token).status_code == 405
+
+
 def test_record_of_a_finished_game_replays_to_its_outcome(bot):
     game, _ = new_game("tictactoe")
     early = bot.get(f"/api/games/{game.pk}/record").json()
