@@ -16,6 +16,7 @@ import time
 import msgpack
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 
 import engine
 
@@ -94,7 +95,7 @@ class GameConsumer(AsyncWebsocketConsumer):
             return
         self.delay = await database_sync_to_async(spectators.delay_for)(self.game_id, self.seat)
         await database_sync_to_async(timeouts.mark_connected)(self.game_id, self.seat)
-        await self.channel_layer.group_add(services.group_name(self.game_id), self.channel_name)
+        await self.join_group()
         self.joined = True
         version = query_param(self.scope, "version")
         if version is not None and version.isdigit():
@@ -104,6 +105,17 @@ class GameConsumer(AsyncWebsocketConsumer):
         if self.delay:
             await spectators.hold_stored(self)
         await self.broadcast_presence()
+
+    async def join_group(self):
+        await self.channel_layer.group_add(services.group_name(self.game_id), self.channel_name)
+        self.joined_at = time.monotonic()
+
+    async def renew_membership(self):
+        """Join the game's group again when half its expiry has passed: a layer drops a
+        membership after ``GROUP_EXPIRY`` seconds, while the socket would stay open and
+        never hear of its game again."""
+        if time.monotonic() - self.joined_at > settings.GROUP_EXPIRY / 2:
+            await self.join_group()
 
     async def disconnect(self, code):
         if not self.joined:
@@ -136,6 +148,7 @@ class GameConsumer(AsyncWebsocketConsumer):
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             await self.send_error("malformed", "a message is a map with a string 'type'")
             return
+        await self.renew_membership()  # any frame shows the client is still there
         handler = self.handlers.get(message["type"])
         if handler is None:
             await self.send_error("unknown_type", f"unknown message type {message['type']!r}")

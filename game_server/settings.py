@@ -138,6 +138,10 @@ CHANNEL_PREFIX = os.environ.get("CHANNEL_PREFIX", "asgi")
 # Ask every socket of a process to reconnect when the layer's Redis comes back or
 # restarts (game_server.lifecycle); 0 turns the watchdog off.
 WATCH_CHANNEL_LAYER = env_bool("WATCH_CHANNEL_LAYER", True)
+# Seconds a group membership lasts in the layers that expire them (core and in-memory;
+# pub/sub does not): each socket renews its own while the client is there
+# (game_server.consumers), so a spectator of a correspondence game can stay for weeks.
+GROUP_EXPIRY = env_int("GROUP_EXPIRY", 86400)
 if REDIS_URL and CHANNEL_LAYER == "core":
     CHANNEL_LAYERS = {
         "default": {
@@ -149,7 +153,7 @@ if REDIS_URL and CHANNEL_LAYER == "core":
                 # for many busy games per process; clients still detect gaps by version.
                 "capacity": env_int("CHANNEL_CAPACITY", 5000),
                 "expiry": env_int("CHANNEL_EXPIRY", 60),
-                "group_expiry": 86400,
+                "group_expiry": GROUP_EXPIRY,
             },
         }
     }
@@ -169,7 +173,11 @@ else:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "game_server.layers.InMemoryChannelLayer",
-            "CONFIG": {"capacity": env_int("CHANNEL_CAPACITY", 5000), "expiry": 60},
+            "CONFIG": {
+                "capacity": env_int("CHANNEL_CAPACITY", 5000),
+                "expiry": 60,
+                "group_expiry": GROUP_EXPIRY,
+            },
         }
     }
 

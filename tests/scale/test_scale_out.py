@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlparse
 
 import psycopg
@@ -287,3 +289,28 @@ async def test_a_lost_broadcast_is_detected_by_version_and_resynced(
     await play([p0, p1], CONNECT4_WIN[4:], watchers)
     check_move_log(scale_database.url, game_id, CONNECT4_WIN)
     await close_all(p0, p1, *watchers)
+
+
+async def test_a_burst_of_http_requests_shares_a_few_database_connections(
+    scale_database, redis_url, start_servers
+):
+    # Every HTTP request runs in a thread of its own under ASGI: with persistent
+    # per-thread connections, 150 requests at once opened more connections than
+    # PostgreSQL allows (100) and the rest failed with 500 "too many clients".
+    (server,) = start_servers(1, scale_database.url, redis_url, DATABASE_POOL_SIZE="5")
+    game_id, _ = await new_game(server)
+    url = f"{server.url}/api/games/{game_id}/record"
+
+    def fetch(_):
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status
+
+    with ThreadPoolExecutor(150) as threads:
+        statuses = list(threads.map(fetch, range(150)))
+    assert statuses == [200] * 150
+    with psycopg.connect(scale_database.url) as connection:
+        (opened,) = connection.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid()"
+        ).fetchone()
+    assert opened <= 5

@@ -6,6 +6,7 @@ client left, ``group_discard`` took the bystander out of the game's group."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 
@@ -86,3 +87,27 @@ class _CountingDict(dict):
     def values(self):
         self.scans.append(1)
         return super().values()
+
+
+async def test_sockets_renew_their_group_membership_before_the_layer_expires_it(settings):
+    # The layer forgets a membership after GROUP_EXPIRY seconds (a day by default); a
+    # socket the client still uses joins again in time, a silent one is forgotten.
+    settings.GROUP_EXPIRY = 2
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "game_server.layers.InMemoryChannelLayer",
+            "CONFIG": {"group_expiry": 2},
+        }
+    }
+    game, tokens = await anew_game("tictactoe")
+    players = [await connect(game.pk, token) for token in tokens]
+    present, silent = await connect(game.pk), await connect(game.pk)
+    for _ in range(4):  # 4.4 s: the first memberships are past their expiry
+        await asyncio.sleep(1.1)
+        for client in (*players, present):
+            await client.send({"type": "ping"})
+            await client.expect("pong")
+    await players[0].send({"type": "move", "move": 4, "version": 0, "request_id": "r0"})
+    for client in (*players, present):
+        assert (await client.expect("update", skip=("ack",)))["version"] == 1
+    assert await silent.quiet(0.5)  # its membership expired: the update never reached it
