@@ -16,12 +16,28 @@ import time
 import weakref
 
 from channels.db import database_sync_to_async
+from django.dispatch import Signal
 
 from . import services
 
 INTERVAL = 0.5  # seconds
 
 logger = logging.getLogger(__name__)
+
+# Sent with ``game_id`` and ``presence`` (in a database thread) each time a game's
+# coalesced presence has been read: its players' connections or its spectators changed.
+# The lobby's live-game directory listens (lobby/signals.py), so it is coalesced too.
+presence_changed = Signal()
+
+
+def read(game_id: str) -> dict:
+    presence = services.presence(game_id)
+    for receiver, result in presence_changed.send_robust(
+        sender=Coalescer, game_id=game_id, presence=presence
+    ):
+        if isinstance(result, Exception):
+            logger.error("game %s: %r failed", game_id, receiver, exc_info=result)
+    return presence
 
 
 class Coalescer:
@@ -46,7 +62,7 @@ class Coalescer:
             del self.pending[game_id]
             self.sent_at[game_id] = time.monotonic()
             self.forget_old()
-            presence = await database_sync_to_async(services.presence)(game_id)
+            presence = await database_sync_to_async(read)(game_id)
             frame = services.encode({"type": "presence", **presence})
             await layer.group_send(
                 services.group_name(game_id), {"type": "game.frame", "frame": frame}

@@ -5,7 +5,8 @@ the lobby reacts after the transaction commits, in whichever process stored it:
 
 * a move stored or a game started: the bot runner checks for a bot turn (``lobby.bots``);
 * a rated game finished: its ratings are updated, once (``lobby.ratings``);
-* a game started or ended, or a spectator came or went: the directory hears of it.
+* a game started or ended, or its presence changed (coalesced, ``game_server.presence``):
+  the directory hears of it.
 
 Every reaction is ``robust``: a failure is logged and never reaches the move path.
 """
@@ -15,9 +16,10 @@ from __future__ import annotations
 import functools
 
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_save
 
-from game_server.models import Connection, Game, Move
+from game_server import presence
+from game_server.models import Game, Move
 
 from . import bots, directory, ratings
 
@@ -58,13 +60,11 @@ def game_saved(sender, instance: Game, created: bool, update_fields=None, **kwar
         _later(directory.announce, instance.pk, "ended")
 
 
-def connection_changed(sender, instance: Connection, **kwargs) -> None:
-    if instance.seat is None:
-        _later(directory.announce, instance.game_id, "spectators")
+def presence_changed(sender, game_id: str, **kwargs) -> None:
+    directory.announce(game_id, "spectators")
 
 
 def connect() -> None:
     post_save.connect(move_stored, sender=Move, dispatch_uid="lobby.move_stored")
     post_save.connect(game_saved, sender=Game, dispatch_uid="lobby.game_saved")
-    post_save.connect(connection_changed, sender=Connection, dispatch_uid="lobby.connection_saved")
-    post_delete.connect(connection_changed, sender=Connection, dispatch_uid="lobby.connection_gone")
+    presence.presence_changed.connect(presence_changed, dispatch_uid="lobby.presence_changed")
