@@ -168,7 +168,12 @@ def emitted_codes(module) -> set[str]:
         if isinstance(node, ast.Call) and node.args:
             func = node.func
             name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-            if name in CODE_CALLS:
+            is_log_call = isinstance(func, ast.Attribute) and getattr(func.value, "id", "") in {
+                "logger",
+                "log",
+                "logging",
+            }
+            if name in CODE_CALLS and not is_log_call:
                 codes.add(resolve(node.args[0], module, parameters))
         if isinstance(node, ast.Dict) and not is_asgi_message(node):
             for key, value in zip(node.keys, node.values, strict=True):
