@@ -18,7 +18,8 @@ The client keeps ``version``, ``view``, ``status``, ``outcome``, ``players`` and
 messages. It notices gaps (an update that is not ``version + 1``) and asks for the
 missed moves itself. :meth:`GameClient.reconnect` reconnects with ``?version=N`` and
 sends the actions still waiting for an answer again under their request ids, which the
-server acknowledges without applying twice.
+server acknowledges without applying twice; with ``auto_reconnect=True`` the client does
+that by itself whenever the server drops it or asks it to come back.
 """
 
 from __future__ import annotations
@@ -89,11 +90,30 @@ async def take_seat(base_url: str, game_id: str, name: str = "", index=None) -> 
 
 
 # -- WebSocket ------------------------------------------------------------------------------
+# Close codes after which the server wants the client back (docs/protocol.md): going away,
+# dropped without a close frame, internal error, restart, try again later, and Boardroom's
+# own 4012 (this server is shutting down, reconnect).
+RECONNECT_CODES = frozenset({1001, 1006, 1011, 1012, 1013, 4012})
+
+
 class GameClient:
-    """One connection to one game, as a seat (with ``token``) or a spectator."""
+    """One connection to one game, as a seat (with ``token``) or a spectator.
+
+    With ``auto_reconnect``, a connection the server dropped or closed with a reconnect
+    code (:data:`RECONNECT_CODES`) is opened again in the background, with backoff, for up
+    to ``reconnect_for`` seconds: from ``version`` on, and the actions still waiting for an
+    answer are sent again under their request ids (acknowledged, never applied twice).
+    """
 
     def __init__(
-        self, base_url: str, game_id: str, token: str | None = None, origin=None, timeout=10.0
+        self,
+        base_url: str,
+        game_id: str,
+        token: str | None = None,
+        origin=None,
+        timeout=10.0,
+        auto_reconnect: bool = False,
+        reconnect_for: float = 60.0,
     ):
         parts = urlsplit(base_url)
         scheme = "wss" if parts.scheme == "https" else "ws"
@@ -119,11 +139,17 @@ class GameClient:
         self._ws = None
         self._reader: asyncio.Task | None = None
         self._ready: asyncio.Future | None = None
+        self.auto_reconnect = auto_reconnect
+        self.reconnect_for = reconnect_for
+        self.reconnects = 0  # connections opened again by auto_reconnect
+        self._closing = False
+        self._reconnecting: asyncio.Task | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
     async def connect(self, resume: bool = False) -> GameClient:
         """Open the socket and wait for the first ``snapshot`` (or ``moves`` when
         ``resume``: reconnecting with ``?version=``)."""
+        self._closing = False
         query = {}
         if resume and self.version >= 0:
             query["version"] = self.version
@@ -144,6 +170,11 @@ class GameClient:
         return self
 
     async def close(self) -> None:
+        self._closing = True
+        if self._reconnecting is not None and self._reconnecting is not asyncio.current_task():
+            self._reconnecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reconnecting
         if self._ws is not None:
             await self._ws.close()
         if self._reader is not None:
@@ -154,9 +185,33 @@ class GameClient:
         """Drop the connection, connect again from ``version`` and resend the actions
         still waiting for an answer (same request ids: never applied twice)."""
         await self.close()
+        await self._resume()
+
+    async def _resume(self) -> None:
         await self.connect(resume=True)
         for message, _ in list(self._pending.values()):
             await self._send(message)
+
+    def _reconnect_wanted(self, close_code: int | None) -> bool:
+        code = 1006 if close_code is None else close_code
+        return self.auto_reconnect and not self._closing and code in RECONNECT_CODES
+
+    async def _reconnect_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.reconnect_for
+        delay = 0.1
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                await self._resume()
+            except Exception as exc:  # refused, closed during the handshake, timed out
+                delay = min(delay * 2, 2.0)
+                if loop.time() + delay < deadline and self._reconnect_wanted(self.close_code):
+                    continue
+                self._fail_pending(ConnectionError(f"could not reconnect: {exc!r}"))
+                return
+            self.reconnects += 1
+            return
 
     async def __aenter__(self) -> GameClient:
         return await self.connect()
@@ -185,7 +240,12 @@ class GameClient:
         future = asyncio.get_running_loop().create_future()
         self._pending[request_id] = (message, future)
         try:
-            await self._send(message)
+            try:
+                await self._send(message)
+            except ConnectionClosed:
+                if not self._reconnect_wanted(self.close_code or self._ws.close_code):
+                    raise
+                # Sent again once the connection is back (_resume).
             async with asyncio.timeout(self.timeout):
                 return await future
         finally:
@@ -227,9 +287,17 @@ class GameClient:
             error = ConnectionError(f"connection closed ({ws.close_code})")
             if self._ready is not None and not self._ready.done():
                 self._ready.set_exception(error)
-            for _, future in self._pending.values():
-                if not future.done():
-                    future.set_exception(error)
+            if self._reconnect_wanted(ws.close_code):
+                # The pending actions wait for the connection to come back.
+                if self._reconnecting is None or self._reconnecting.done():
+                    self._reconnecting = asyncio.create_task(self._reconnect_loop())
+            else:
+                self._fail_pending(error)
+
+    def _fail_pending(self, error: Exception) -> None:
+        for _, future in self._pending.values():
+            if not future.done():
+                future.set_exception(error)
 
     async def _handle(self, message: dict) -> None:
         kind = message.get("type")

@@ -140,3 +140,49 @@ async def test_two_server_processes_never_store_the_same_ply(database):
     finally:
         for server in processes:
             server.stop()
+
+
+async def test_an_auto_reconnecting_client_rides_out_a_server_restart(database):
+    first = embedded_server(database).start()
+    try:
+        game = await create_game(first.url, "connect4")
+        seats = [await take_seat(first.url, game["id"], name=f"bot{i}") for i in range(2)]
+        a, b = (
+            GameClient(first.url, game["id"], seat["token"], timeout=30, auto_reconnect=True)
+            for seat in seats
+        )
+        for client in (a, b):
+            await client.connect()
+        await play([a, b], CONNECT4_WIN[:3])
+        first.stop(signal.SIGKILL)  # both sockets drop without a close frame
+    finally:
+        first.stop()
+    # Seat 1's move is sent while no server listens: it waits, and goes out again (same
+    # request id) once the client is back.
+    in_flight = asyncio.create_task(b.move(CONNECT4_WIN[3]))
+    await asyncio.sleep(1.0)
+    assert not in_flight.done()
+    second = embedded_server(database, port=first.port).start()
+    try:
+        ack = await in_flight
+        assert ack["version"] == 4 and not ack["duplicate"]
+        await a.wait_for_version(4)
+        assert a.reconnects == 1 and b.reconnects == 1
+        await play([a, b], CONNECT4_WIN[4:])
+        assert a.outcome["winners"] == [0]
+        record = await api(second.url, "GET", f"/api/games/{game['id']}/record")
+        assert [m["data"] for m in record["moves"]] == CONNECT4_WIN  # each move once
+        for client in (a, b):
+            await client.close()
+        assert a.reconnects == 1  # closing on purpose does not reconnect
+    finally:
+        second.stop()
+
+
+async def test_an_auto_reconnecting_client_does_not_reconnect_when_refused(server):
+    client = GameClient(server.url, "nosuchgame", origin=server.url, auto_reconnect=True)
+    with pytest.raises(ConnectionError):
+        await client.connect()  # accepted, then closed 4404: no game to come back to
+    await asyncio.sleep(0.5)
+    assert client.close_code == 4404 and client.reconnects == 0
+    assert client._reconnecting is None
