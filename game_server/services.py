@@ -55,6 +55,7 @@ MALFORMED = "malformed"
 UNAVAILABLE = "unavailable"  # the database cannot be reached: nothing was stored, retry
 INVALID_TIME_CONTROL = "invalid_time_control"
 OUT_OF_TIME = "out_of_time"  # the acting seat's clock ran out first (game_server.timeouts)
+SERVER_ONLY = "server_only"  # a client sent an action only the server applies (abort, ...)
 
 MAX_REQUEST_ID = 64
 CACHE_SIZE = 512
@@ -431,6 +432,8 @@ def submit_action(
     expected_version: int | None,
     request_id: str | None,
     broadcast: bool = True,
+    *,
+    by_server: bool = False,
 ) -> ActionResult:
     """Apply a move or engine action (``{"action": ...}``) for ``seat_index``, which the
     caller has authenticated. Raises :class:`Rejected` (``not_found``, ``not_a_player``,
@@ -444,7 +447,13 @@ def submit_action(
     An action arriving after a clock ran out first has the timeout stored
     (``game_server.timeouts``), then is refused: ``out_of_time`` when it was the acting
     seat's clock, otherwise it is tried once more against the new version.
+
+    ``timeout``, ``abandon`` and ``abort`` (:data:`SERVER_ACTIONS`) are stored only with
+    ``by_server=True`` (``game_server.timeouts``); from anybody else, whatever message
+    carried them, they are refused with ``server_only`` and nothing changes.
     """
+    if isinstance(data, dict) and data.get("action") in SERVER_ACTIONS and not by_server:
+        raise Rejected(SERVER_ONLY, f"only the server applies {data['action']!r}")
     args = (game_id, seat_index, data, expected_version, request_id, broadcast)
     with _game_lock(game_id):
         try:

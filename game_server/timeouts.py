@@ -77,7 +77,7 @@ def apply_timeout(game_id: str, now: datetime.datetime | None = None) -> list[in
     version = game.version
     try:
         services.submit_action(
-            game_id, seat, {"action": engine.TIMEOUT}, version, f"timeout:{version}"
+            game_id, seat, {"action": engine.TIMEOUT}, version, f"timeout:{version}", by_server=True
         )
     except services.Rejected as exc:
         # stale_version / game_over: another process (or a move just in time) was first.
@@ -216,8 +216,13 @@ def claim_win(game_id: str, seat: int, request_id: str | None = None) -> service
     version = game.version
     if version < 2:
         return services.submit_action(
-            game_id, seat, {"action": engine.ABORT}, version, request_id or f"abort:{version}"
+            game_id,
+            seat,
+            {"action": engine.ABORT},
+            version,
+            request_id or f"abort:{version}",
+            by_server=True,
         )
     return services.submit_action(
-        game_id, over[0], {"action": engine.ABANDON}, version, f"abandon:{version}"
+        game_id, over[0], {"action": engine.ABANDON}, version, f"abandon:{version}", by_server=True
     )

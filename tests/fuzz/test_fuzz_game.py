@@ -71,7 +71,8 @@ fresh_ids = st.text("abcdefgh", min_size=1, max_size=10)
 valid_looking = st.fixed_dictionaries(
     {
         "type": st.sampled_from(["move"] * 6 + ACTIONS),
-        "move": st.integers(0, 8),
+        # engine actions as move data too; timeout/abandon/abort are the server's only
+        "move": st.integers(0, 8) | st.builds(dict, action=st.sampled_from(engine.ENGINE_ACTIONS)),
         "version": st.sampled_from([VERSION] * 3) | st.integers(0, 9),
         "request_id": fresh_ids,
     }
@@ -214,6 +215,8 @@ class Fuzz:
             return None
         if not services.is_plain_data(data):
             return None
+        if isinstance(data, dict) and data["action"] in services.SERVER_ACTIONS:
+            return None  # refused with server_only
         try:
             return self.engine.apply(self.state, data, seat), data
         except EngineError:
