@@ -22,4 +22,4 @@ RUN pip install --no-cache-dir -e . \
     && python manage.py collectstatic --noinput
 USER boardroom
 EXPOSE 8000
-CMD ["python", "-m", "game_server.serve", "--host", "0.0.0.0", "--port", "8000"]
+CMD ["python", "-m", "boardroom.serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -12,10 +12,10 @@ CLIENT_STAMP := web_client/node_modules/.installed
 
 .PHONY: run test setup client browser migrate lint bench clean
 
-# game_server/serve.py sets daphne's options (frame limit, pings, timeouts) and prints
+# boardroom/serve.py sets daphne's options (frame limit, pings, timeouts) and prints
 # the address to open.
 run: setup migrate
-	$(PY) -m game_server.serve --host $(HOST) --port $(PORT)
+	$(PY) -m boardroom.serve --host $(HOST) --port $(PORT)
 
 test: setup browser
 	$(PY) -m pytest $(PYTEST_ARGS)

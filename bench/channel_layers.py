@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10,100,1000")
     parser.add_argument("--sends", type=int, default=30)
     args = parser.parse_args(argv)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "game_server.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "boardroom.settings")
     sizes = [int(size) for size in args.sizes.split(",")]
     rows = asyncio.run(run(args.redis, sizes, args.sends))
     print(f"group_send fan-out on {args.redis}, median of {args.sends} broadcasts (~2 KB each)")

@@ -5,10 +5,10 @@ the load generator (bench/loadgen.py) in a process of its own, then collects its
 Configurations:
 
 * ``bare``: the bare ``websockets`` peer (bench/peers/bare_websockets.py);
-* ``daphne-1``: ``python -m game_server.serve``, embedded backend (SQLite + in-memory
+* ``daphne-1``: ``python -m boardroom.serve``, embedded backend (SQLite + in-memory
   channel layer), one process;
-* ``daphne-2-redis``: two ``game_server.serve`` processes on PostgreSQL + Redis;
-* ``uvicorn-1``: uvicorn serving ``game_server.asgi:application``, embedded backend.
+* ``daphne-2-redis``: two ``boardroom.serve`` processes on PostgreSQL + Redis;
+* ``uvicorn-1``: uvicorn serving ``boardroom.asgi:application``, embedded backend.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``python -m bench.patched_serve --port N``: ``game_server.serve`` with candidate fixes
+"""``python -m bench.patched_serve --port N``: ``boardroom.serve`` with candidate fixes
 applied in memory (``BENCH_PATCHES``, comma-separated), to measure what a server-side
 change would gain before anyone edits game_server/. Nothing here is used in production.
 
@@ -17,7 +17,7 @@ import time
 
 
 def apply(patches: set[str]) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "game_server.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "boardroom.settings")
     if "clean_expired" in patches:
         from channels.layers import InMemoryChannelLayer
 
@@ -50,10 +50,10 @@ def apply(patches: set[str]) -> None:
 
 if __name__ == "__main__":
     # daphne.server installs Twisted's asyncio reactor: before anything imports asyncio's
-    # event loop machinery the way game_server.serve expects.
+    # event loop machinery the way boardroom.serve expects.
     import daphne.server  # noqa: F401
 
     apply({p for p in os.environ.get("BENCH_PATCHES", "").split(",") if p})
-    from game_server.serve import main
+    from boardroom.serve import main
 
     sys.exit(main())

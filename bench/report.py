@@ -241,7 +241,7 @@ PLUMBING = (
     "(threading.py)",
     "(concurrent/futures/thread.py)",
     "(twisted/internet/asyncioreactor.py)",
-    "(game_server/serve.py)",
+    "(boardroom/serve.py)",
     "Server.run (daphne/server.py)",
     "(asgiref/sync.py)",
     "(channels/routing.py)",

@@ -1,4 +1,4 @@
-"""Servers for the live benchmarks: Boardroom under daphne (``python -m game_server.serve``,
+"""Servers for the live benchmarks: Boardroom under daphne (``python -m boardroom.serve``,
 the project's one way to start it) or uvicorn, on the embedded backend (a temporary SQLite
 file, in-memory channel layer) or the scaled one (a temporary PostgreSQL database and
 Redis), and the bare ``websockets`` peer. Every server is a subprocess of its own, so the
@@ -110,12 +110,12 @@ class ServerProcess:
     def command(self) -> list[str]:
         port = str(self.port)
         if self.kind == "daphne":
-            return [sys.executable, "-m", "game_server.serve", "--port", port, "-v", "0"]
+            return [sys.executable, "-m", "boardroom.serve", "--port", port, "-v", "0"]
         if self.kind == "daphne-patched":  # BENCH_PATCHES in the environment: see the module
             return [sys.executable, "-m", "bench.patched_serve", "--port", port, "-v", "0"]
         if self.kind == "uvicorn":
             return [
-                sys.executable, "-m", "uvicorn", "game_server.asgi:application",
+                sys.executable, "-m", "uvicorn", "boardroom.asgi:application",
                 "--host", "127.0.0.1", "--port", port, "--log-level", "warning",
                 "--no-access-log", "--ws-max-size", "16384",
                 "--ws-ping-interval", "20", "--ws-ping-timeout", "30",

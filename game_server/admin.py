@@ -8,7 +8,7 @@ from .models import Connection, Game, Move, Profile, Seat
 class SeatInline(admin.TabularInline):
     model = Seat
     extra = 0
-    fields = ("index", "user", "name", "joined_at")
+    fields = ("index", "user", "name", "bot", "joined_at")
     readonly_fields = ("joined_at",)
 
 
@@ -34,7 +34,7 @@ class GameAdmin(admin.ModelAdmin):
 
 @admin.register(Seat)
 class SeatAdmin(admin.ModelAdmin):
-    list_display = ("game", "index", "user", "name", "joined_at")
+    list_display = ("game", "index", "user", "name", "bot", "joined_at")
     search_fields = ("game__id", "user__username", "name")
     readonly_fields = ("joined_at",)
 

@@ -1,6 +1,6 @@
 """Time controls: what a game's clocks are and how a stored action moves them.
 
-Pure arithmetic over plain data, no database: :mod:`game_server.services` calls it
+Pure arithmetic over plain data, no database: ``actions`` and ``seating`` call it
 inside the move transaction and stores the result on the game row, so the database
 (never a process's memory) holds every clock and the server's clock is the authority.
 

@@ -1,10 +1,11 @@
 """The live-game WebSocket (``/ws/games/<id>/``): binary msgpack frames both ways.
 
-A thin shell over :mod:`game_server.services`: it reads and validates frames, settles
-who is speaking (a seat or a spectator), calls the services off the event loop and
-forwards what they broadcast. ``docs/protocol.md`` is the specification.
+A thin shell over the live-game modules: :class:`~game_server.protocol.MsgpackWebsocketConsumer`
+reads and checks frames; the handlers here validate their fields, settle who is
+speaking (a seat or a spectator) and call one function off the event loop (seating,
+actions, frames, presence, timeouts). ``docs/protocol.md`` is the specification.
 
-Every stored action is broadcast by ``services.submit_action`` once per game as a
+Every stored action is broadcast by ``actions.submit_action`` once per game as a
 ``game.update`` group message holding the already-encoded frame of each distinct viewer;
 each consumer forwards the bytes for its role as they are.
 """
@@ -13,54 +14,37 @@ from __future__ import annotations
 
 import time
 
-import msgpack
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 import engine
 
-from . import limits, presence, services, spectators, timeouts
-from .limits import TokenBucket
+from . import actions, frames, limits, presence, seating, spectators, timeouts
 from .models import Game
+from .protocol import (
+    CloseCode,
+    Code,
+    Malformed,
+    MsgpackWebsocketConsumer,
+    Rejected,
+    clean_text,
+    encode,
+    field,
+    request_id_field,
+)
 from .security import query_param, seat_token
 
-MAX_FRAME_BYTES = 16384  # the protocol's client frame limit (daphne is set to it too)
 MAX_CHAT = 500
-BUCKET_SIZE = 20  # messages
-BUCKET_RATE = 10.0  # messages per second
-MAX_DROPPED = 50  # rate-limited messages before the connection is closed (4008)
-
-# Daphne (Autobahn) only lets an application close with 1000 or 3000-4999, so the
-# consumer's codes are 4000 + the standard code (1003, 1008, 1009). Daphne itself closes
-# frames over its limit with 1009 before the consumer sees them.
-CLOSE_UNSUPPORTED_DATA = 4003
-CLOSE_POLICY_VIOLATION = 4008
-CLOSE_TOO_BIG = 4009
-CLOSE_FORBIDDEN = 4403
-CLOSE_UNKNOWN_GAME = 4404
 
 # timeout, abandon and abort are applied by the server only (game_server.timeouts).
 ACTIONS = {
-    name: {"action": name} for name in engine.ENGINE_ACTIONS if name not in services.SERVER_ACTIONS
+    name: {"action": name} for name in engine.ENGINE_ACTIONS if name not in actions.SERVER_ACTIONS
 }
+# Messages answered with ``ack`` or ``reject`` (the others with ``error`` when refused).
+ACTING = {"move", "claim_win", *ACTIONS}
 
 
-class Malformed(Exception):
-    """A frame or field the protocol does not allow; answered with ``malformed``."""
-
-
-def field(message: dict, name: str, kind: type, optional: bool = False):
-    """``message[name]`` if it has type ``kind`` (bool is never an int)."""
-    value = message.get(name)
-    if value is None and optional:
-        return None
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise Malformed(f"{name!r} must be {kind.__name__}")
-    return value
-
-
-class GameConsumer(AsyncWebsocketConsumer):
+class GameConsumer(MsgpackWebsocketConsumer):
     game_id: str
     seat: int | None = None
     version: int = -1
@@ -71,30 +55,27 @@ class GameConsumer(AsyncWebsocketConsumer):
     # -- connection ------------------------------------------------------------------------
     async def connect(self):
         self.game_id = self.scope["url_route"]["kwargs"]["game_id"]
-        self.bucket = TokenBucket(BUCKET_SIZE, BUCKET_RATE)
         self.limits = limits.ConnectionLimits()
-        self.dropped = 0
         await self.accept()
         if not await database_sync_to_async(Game.objects.filter(pk=self.game_id).exists)():
-            await self.close(CLOSE_UNKNOWN_GAME)
+            await self.close(CloseCode.UNKNOWN_GAME)
             return
         token = seat_token(self.scope)
         if token is not None:
-            self.seat = await database_sync_to_async(services.seat_for_token)(self.game_id, token)
+            self.seat = await database_sync_to_async(seating.seat_for_token)(self.game_id, token)
             if self.seat is None:
-                await self.close(CLOSE_FORBIDDEN)
+                await self.close(CloseCode.FORBIDDEN)
                 return
         else:
             user = self.scope.get("user")
-            self.seat = await database_sync_to_async(services.seat_for_user)(self.game_id, user)
-        admitted = await database_sync_to_async(limits.admit_game_socket)(
+            self.seat = await database_sync_to_async(seating.seat_for_user)(self.game_id, user)
+        admitted = await database_sync_to_async(presence.admit_game_socket)(
             self.game_id, self.channel_name, self.seat, self.scope.get("user")
         )
         if not admitted:
-            await self.close(limits.CLOSE_TOO_MANY_SOCKETS)
+            await self.close(CloseCode.TOO_MANY_SOCKETS)
             return
         self.delay = await database_sync_to_async(spectators.delay_for)(self.game_id, self.seat)
-        await database_sync_to_async(timeouts.mark_connected)(self.game_id, self.seat)
         await self.join_group()
         self.joined = True
         version = query_param(self.scope, "version")
@@ -104,10 +85,10 @@ class GameConsumer(AsyncWebsocketConsumer):
             await self.send_snapshot()
         if self.delay:
             await spectators.hold_stored(self)
-        await self.broadcast_presence()
+        self.announce_presence()
 
     async def join_group(self):
-        await self.channel_layer.group_add(services.group_name(self.game_id), self.channel_name)
+        await self.channel_layer.group_add(presence.group_name(self.game_id), self.channel_name)
         self.joined_at = time.monotonic()
 
     async def renew_membership(self):
@@ -123,48 +104,29 @@ class GameConsumer(AsyncWebsocketConsumer):
         self.joined = False
         if self.held is not None:
             self.held.cancel()
-        await self.channel_layer.group_discard(services.group_name(self.game_id), self.channel_name)
-        await database_sync_to_async(services.disconnect)(self.channel_name)
-        await self.broadcast_presence()
+        await self.channel_layer.group_discard(presence.group_name(self.game_id), self.channel_name)
+        await database_sync_to_async(presence.disconnect)(self.channel_name)
+        self.announce_presence()
 
     # -- frames in -------------------------------------------------------------------------
-    async def receive(self, text_data=None, bytes_data=None):
-        if bytes_data is None:
-            await self.close(CLOSE_UNSUPPORTED_DATA)
-            return
-        if len(bytes_data) > MAX_FRAME_BYTES:
-            await self.close(CLOSE_TOO_BIG)
-            return
-        if not self.joined:
-            return
-        if not self.bucket.take():
-            await self.rate_limited("")
-            return
-        try:
-            message = msgpack.unpackb(bytes_data, raw=False)
-        except Exception:  # any unreadable bytes (the unpacker raises many types)
-            await self.send_error("malformed", "not a msgpack frame")
-            return
-        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-            await self.send_error("malformed", "a message is a map with a string 'type'")
-            return
+    def admitted(self) -> bool:
+        return self.joined
+
+    async def limit(self, message: dict) -> str | None:
         await self.renew_membership()  # any frame shows the client is still there
-        handler = self.handlers.get(message["type"])
-        if handler is None:
-            await self.send_error("unknown_type", f"unknown message type {message['type']!r}")
-            return
         bucket = limits.GAME_BUCKETS.get(message["type"])
-        if not self.limits.take(bucket):
-            await self.rate_limited(f"too many {bucket} messages")
-            return
-        try:
-            await handler(self, message)
-        except (Malformed, services.Rejected) as exc:
+        return None if self.limits.take(bucket) else f"too many {bucket} messages"
+
+    async def refuse(self, message: dict, exc: Malformed | Rejected) -> None:
+        """Actions are answered with ``reject`` (with their request id), refused chat too;
+        other malformed messages with ``error``."""
+        if message["type"] in ACTING:
             request_id = message.get("request_id")
-            if message["type"] in ("move", "claim_win") or message["type"] in ACTIONS:
-                await self.send_reject(request_id if isinstance(request_id, str) else None, exc)
-            else:
-                await self.send_error("malformed", str(exc))
+            await self.send_reject(request_id if isinstance(request_id, str) else None, exc)
+        elif isinstance(exc, Rejected):
+            await self.send_reject(None, exc)
+        else:
+            await self.send_error(Code.MALFORMED, str(exc))
 
     async def on_move(self, message):
         await self.act(message, message.get("move"), field(message, "version", int))
@@ -174,18 +136,15 @@ class GameConsumer(AsyncWebsocketConsumer):
         await self.act(message, ACTIONS[message["type"]], version)
 
     async def act(self, message, data, version):
-        request_id = field(message, "request_id", str)
-        if not 1 <= len(request_id) <= services.MAX_REQUEST_ID:
-            raise Malformed(f"a request id has 1-{services.MAX_REQUEST_ID} characters")
+        request_id = request_id_field(message)
         if message["type"] == "move" and "move" not in message:
             raise Malformed("'move' is missing")
         if self.seat is None:
-            raise services.Rejected(services.NOT_A_PLAYER, "spectators cannot act")
-        result = await services.in_action_thread(services.submit_action)(
+            raise Rejected(Code.NOT_A_PLAYER, "spectators cannot act")
+        result = await actions.in_action_thread(actions.submit_action)(
             self.game_id, self.seat, data, version, request_id
         )
-        ack = {"type": "ack", "request_id": request_id, "version": result.version}
-        await self.send_message({**ack, "duplicate": result.duplicate})
+        await self.send_ack(request_id, result)
 
     async def on_resync(self, message):
         await self.send_catch_up(field(message, "version", int))
@@ -193,58 +152,47 @@ class GameConsumer(AsyncWebsocketConsumer):
             await spectators.hold_stored(self)
 
     async def on_chat(self, message):
-        text = field(message, "text", str).strip()
-        if not 1 <= len(text) <= MAX_CHAT:
-            raise Malformed(f"a chat message has 1-{MAX_CHAT} characters")
+        text = clean_text(message.get("text"), "text", MAX_CHAT)
         user = self.scope.get("user")
         if self.seat is None and (user is None or not user.is_authenticated):
-            await self.send_message(
-                {"type": "reject", "request_id": None, "code": services.NOT_A_PLAYER}
-                | {"message": "anonymous spectators cannot chat", "version": self.version}
-            )
-            return
+            raise Rejected(Code.NOT_A_PLAYER, "anonymous spectators cannot chat")
         if self.limits.chat_repeated(text):
-            await self.send_message(
-                {"type": "reject", "request_id": None, "code": limits.REPEATED_CHAT}
-                | {"message": "you sent this text too often", "version": self.version}
-            )
-            return
+            raise Rejected(Code.REPEATED_CHAT, "you sent this text too often")
         name = await database_sync_to_async(self.chat_name)()
         chat = {"type": "chat", "seat": self.seat, "name": name, "text": text, "ts": time.time()}
         await self.group_frame(chat)
 
     async def on_auth(self, message):
-        token = field(message, "token", str)
-        seat = await database_sync_to_async(services.seat_for_token)(self.game_id, token)
+        token = message.get("token")
+        if not isinstance(token, str):
+            raise Malformed("'token' must be str")
+        # Any other string is a token to check: a forged one closes 4403, whatever it holds.
+        seat = await database_sync_to_async(seating.seat_for_token)(self.game_id, token)
         if seat is None:
-            await self.close(CLOSE_FORBIDDEN)
+            await self.close(CloseCode.FORBIDDEN)
             return
-        await database_sync_to_async(services.connect)(self.game_id, self.channel_name, seat)
-        if await database_sync_to_async(limits.over_seat_cap)(self.game_id, seat):
-            await database_sync_to_async(services.connect)(
-                self.game_id, self.channel_name, self.seat
-            )
-            await self.close(limits.CLOSE_TOO_MANY_SOCKETS)
+        changed = await database_sync_to_async(presence.change_seat)(
+            self.game_id, self.channel_name, seat, self.scope.get("user")
+        )
+        if not changed:
+            await self.close(CloseCode.TOO_MANY_SOCKETS)
             return
         self.seat = seat
         await self.send_snapshot()
-        await self.broadcast_presence()
+        self.announce_presence()
 
     async def on_ping(self, message):
         await self.send_message({"type": "pong", "ts": time.time()})
 
     async def on_claim_win(self, message):
         """Claim the win over a seat whose abandonment grace is over (or abort)."""
-        request_id = field(message, "request_id", str)
-        if not 1 <= len(request_id) <= services.MAX_REQUEST_ID:
-            raise Malformed(f"a request id has 1-{services.MAX_REQUEST_ID} characters")
+        request_id = request_id_field(message)
         if self.seat is None:
-            raise services.Rejected(services.NOT_A_PLAYER, "spectators cannot claim")
-        result = await services.in_action_thread(timeouts.claim_win)(
+            raise Rejected(Code.NOT_A_PLAYER, "spectators cannot claim")
+        result = await actions.in_action_thread(timeouts.claim_win)(
             self.game_id, self.seat, request_id
         )
-        ack = {"type": "ack", "request_id": request_id, "version": result.version}
-        await self.send_message({**ack, "duplicate": result.duplicate})
+        await self.send_ack(request_id, result)
 
     handlers = {
         "move": on_move,
@@ -284,33 +232,26 @@ class GameConsumer(AsyncWebsocketConsumer):
         await self.send(bytes_data=event["frame"])
 
     # -- frames out --------------------------------------------------------------------------
-    async def rate_limited(self, why: str):
-        """Drop the message (error ``rate_limited``); close with 4008 when flooding."""
-        self.dropped += 1
-        if self.dropped > MAX_DROPPED:
-            await self.close(CLOSE_POLICY_VIOLATION)
-        else:
-            await self.send_message({"type": "error", "code": "rate_limited", "message": why})
-
-    async def send_message(self, message: dict):
-        await self.send(bytes_data=services.encode(message))
-
-    async def send_error(self, code: str, message: str):
+    async def send_error(self, code: str, message: str, about: str | None = None):
         await self.send_message({"type": "error", "code": code, "message": message})
 
+    async def send_ack(self, request_id: str, result) -> None:
+        ack = {"type": "ack", "request_id": request_id, "version": result.version}
+        await self.send_message({**ack, "duplicate": result.duplicate})
+
     async def send_reject(self, request_id, exc):
-        code = exc.code if isinstance(exc, services.Rejected) else services.MALFORMED
-        text = exc.message if isinstance(exc, services.Rejected) else str(exc)
+        code = exc.code if isinstance(exc, Rejected) else Code.MALFORMED
+        text = exc.message if isinstance(exc, Rejected) else str(exc)
         reject = {"type": "reject", "request_id": request_id, "code": code, "message": text}
         await self.send_message({**reject, "version": self.version})
 
     async def send_snapshot(self):
-        message = await database_sync_to_async(services.snapshot)(self.game_id, self.seat)
+        message = await database_sync_to_async(frames.snapshot)(self.game_id, self.seat)
         self.version = message["version"]
         await self.send_message(message)
 
     async def send_catch_up(self, from_version: int):
-        message = await database_sync_to_async(services.catch_up)(
+        message = await database_sync_to_async(frames.catch_up)(
             self.game_id, self.seat, from_version
         )
         self.version = message["version"]
@@ -318,14 +259,13 @@ class GameConsumer(AsyncWebsocketConsumer):
 
     async def group_frame(self, message: dict):
         await self.channel_layer.group_send(
-            services.group_name(self.game_id),
-            {"type": "game.frame", "frame": services.encode(message)},
+            presence.group_name(self.game_id), {"type": "game.frame", "frame": encode(message)}
         )
 
-    async def broadcast_presence(self):
+    def announce_presence(self):
         presence.announce(self.game_id, self.channel_layer)
 
     def chat_name(self) -> str:
         if self.seat is not None:
-            return services.players(self.game_id)[self.seat]["name"]
-        return services.display_name(self.scope.get("user"))
+            return presence.players(self.game_id)[self.seat]["name"]
+        return seating.display_name(self.scope.get("user"))

@@ -1,6 +1,6 @@
 """The WebSockets of this process: counted, and closed cleanly when clients must move.
 
-:class:`TrackConnections` wraps the WebSocket application (``game_server.asgi``). It
+:class:`TrackConnections` wraps the WebSocket application (``boardroom.asgi``). It
 keeps the ``boardroom_open_connections`` gauge and lets the process ask every open
 socket to reconnect (:func:`close_all`) without cutting a handler short: a connection
 asked to close gets a ``websocket.disconnect`` the next time its consumer reads, that
@@ -12,7 +12,7 @@ its unanswered actions again after reconnecting (same request ids: never applied
 Two things ask for it:
 
 * graceful shutdown (SIGTERM, see :func:`install_graceful_shutdown`, called by
-  ``game_server.serve``): stop listening, close every socket with 4012 once its handler
+  ``boardroom.serve``): stop listening, close every socket with 4012 once its handler
   is done, then stop. Clients reconnect to another replica and resync.
 * the channel layer's Redis restarting or coming back after an outage
   (:func:`watch_channel_layer`): subscriptions and group memberships may be gone and
@@ -33,8 +33,9 @@ import signal
 from django.conf import settings
 
 from . import metrics
+from .protocol import CloseCode
 
-CLOSE_RECONNECT = 4012
+CLOSE_RECONNECT = int(CloseCode.RECONNECT)  # Autobahn takes plain ints only
 DRAIN_TIMEOUT = 10.0  # seconds for in-flight handlers to finish on shutdown
 WATCH_INTERVAL = 1.0  # seconds between two looks at the channel layer's Redis
 

@@ -3,11 +3,12 @@
 stored moves (the engine's ``ply``) and nothing else about the position is stored.
 
 * :class:`Game`: kind, options, seed, seats count, status, outcome, version.
-* :class:`Seat`: who plays seat ``index``: a user and/or the hash of a seat token.
+* :class:`Seat`: who plays seat ``index``: a user and/or the hash of a seat token, or a
+  computer player (``bot``).
 * :class:`Move`: one stored action. ``(game, ply)`` is unique, so two writers (in one
   process or several) can never both store the same ply; ``(game, seat, request_id)``
   is unique, so a retried request is never applied twice.
-* :class:`Connection`: one open WebSocket, for presence (who is connected, spectators).
+* :class:`Connection`: one open WebSocket (game or lobby), for presence and socket caps.
 * :class:`Profile`: a user's display name; guests are users with ``guest=True``.
 """
 
@@ -100,6 +101,9 @@ class Seat(models.Model):
     )
     # Token-only players (bots, scripts) have no user: they are known by this name.
     name = models.CharField(max_length=40, blank=True)
+    # A computer player's level ("random", "mcts"); empty for people. Bot seats are never
+    # away (game_server.presence), and the lobby runs them (lobby/bots.py).
+    bot = models.CharField(max_length=20, blank=True, default="")
     token_hash = models.CharField(max_length=64, editable=False)  # sha256 hex of the token
     joined_at = models.DateTimeField(auto_now_add=True)
     # When the seat's last connection closed (abandonment grace); None while connected.
@@ -140,11 +144,14 @@ class Move(models.Model):
 
 
 class Connection(models.Model):
-    """One open WebSocket on a game. Rows are removed on disconnect and, for a server
-    that died, when ``python -m game_server.serve`` starts again (see ``services``)."""
+    """One open WebSocket: on a game, or (``game`` null) a lobby socket. Rows are removed
+    on disconnect and, for a server that died, when ``python -m boardroom.serve`` starts
+    again (``game_server.presence``)."""
 
     channel_name = models.CharField(primary_key=True, max_length=200)
-    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="connections")
+    game = models.ForeignKey(
+        Game, null=True, blank=True, on_delete=models.CASCADE, related_name="connections"
+    )
     seat = models.PositiveSmallIntegerField(null=True, blank=True)  # null: a spectator
     # The session user (null for token clients and anonymous spectators): per-user caps.
     user = models.ForeignKey(

@@ -1,11 +1,24 @@
-"""Presence frames, coalesced: at most one per game every ``INTERVAL`` seconds per process.
+"""Who is connected: every read and write of connection rows, in one place.
 
-Every socket that joins or leaves changes the game's presence (who is connected, how many
-watch). Sending the whole game a fresh frame for each change made N spectators joining a
-game cost O(N²) frames and N presence queries (226 s for 1,000 spectators in the fan-out
-benchmark, docs/benchmarks.md). Here the first change goes out at once; the changes that
-follow within the interval become one frame at its end, read from the database then, so
-the last frame always shows the state after the last change.
+Each open socket has a :class:`~game_server.models.Connection` row (a game socket: its
+game and seat, or a spectator; a lobby socket: no game), tagged with the serving
+process (:data:`SERVER_ID`), so that:
+
+* the caps on concurrent sockets per user (game and lobby sockets together,
+  ``MAX_SOCKETS_PER_USER``) and per seat (``MAX_SOCKETS_PER_SEAT``) hold for any number
+  of processes: a socket first stores its row, then counts, and removes its row again
+  when the count is over a cap (of two sockets racing for the last place, at least the
+  later one sees both rows; neither is admitted over the cap);
+* a seat is "away" when no socket holds it (``Seat.disconnected_at``; abandonment in
+  ``game_server.timeouts``); bot seats are never away;
+* a restarted process clears the rows its previous run left (:func:`clear_connections`).
+
+Presence frames are coalesced: at most one per game every :data:`INTERVAL` seconds per
+process. Sending the whole game a fresh frame for each join made N spectators joining
+cost O(N²) frames and N presence queries (226 s for 1,000 spectators in the fan-out
+benchmark, docs/benchmarks.md). Here the first change goes out at once; the changes
+that follow within the interval become one frame at its end, read from the database
+then, so the last frame always shows the state after the last change.
 """
 
 from __future__ import annotations
@@ -16,11 +29,19 @@ import time
 import weakref
 
 from channels.db import database_sync_to_async
+from django.conf import settings
 from django.dispatch import Signal
+from django.utils import timezone
 
-from . import services
+from . import clocks
+from .models import Connection, Game, Seat
+from .protocol import encode
+from .seating import display_name
 
 INTERVAL = 0.5  # seconds
+# Identifies this process in Connection rows; game_server's serve command sets it to
+# host:port so a restarted server can clear the presence rows its previous run left.
+SERVER_ID = settings.SERVER_ID
 
 logger = logging.getLogger(__name__)
 
@@ -30,14 +51,173 @@ logger = logging.getLogger(__name__)
 presence_changed = Signal()
 
 
+def group_name(game_id: str) -> str:
+    """The channel-layer group of a game's sockets."""
+    return f"game.{game_id}"
+
+
+# -- connection rows (run in a worker thread: database_sync_to_async) ---------------------------
+def user_id_of(user) -> int | None:
+    return user.pk if user is not None and user.is_authenticated else None
+
+
+def sockets_of_user(user_id: int) -> int:
+    return Connection.objects.filter(user_id=user_id).count()
+
+
+def over_seat_cap(game_id: str, seat: int | None) -> bool:
+    if seat is None:
+        return False
+    count = Connection.objects.filter(game_id=game_id, seat=seat).count()
+    return count > getattr(settings, "MAX_SOCKETS_PER_SEAT", 4)
+
+
+def over_user_cap(user_id: int | None) -> bool:
+    cap = getattr(settings, "MAX_SOCKETS_PER_USER", 20)
+    return user_id is not None and sockets_of_user(user_id) > cap
+
+
+def _admit(channel_name: str, game_id: str | None, seat: int | None, user) -> bool:
+    user_id = user_id_of(user)
+    Connection.objects.update_or_create(
+        channel_name=channel_name,
+        defaults={"game_id": game_id, "seat": seat, "server": SERVER_ID, "user_id": user_id},
+    )
+    if over_seat_cap(game_id, seat) or over_user_cap(user_id):
+        Connection.objects.filter(channel_name=channel_name).delete()
+        return False
+    return True
+
+
+def admit_game_socket(game_id: str, channel_name: str, seat: int | None, user) -> bool:
+    """Store the socket's row and mark its seat connected; False (and no row) when that
+    puts its seat or user over a cap."""
+    if not _admit(channel_name, game_id, seat, user):
+        return False
+    mark_connected(game_id, seat)
+    return True
+
+
+def admit_lobby_socket(channel_name: str, user) -> bool:
+    """The same for a lobby socket of a logged-in (or guest) user."""
+    return _admit(channel_name, None, None, user)
+
+
+def change_seat(game_id: str, channel_name: str, seat: int, user) -> bool:
+    """A game socket that authenticated as ``seat`` (the ``auth`` message); False (and
+    the socket's row as it was) when that puts the seat over its cap."""
+    row = Connection.objects.filter(channel_name=channel_name).values("seat").first()
+    previous = row["seat"] if row is not None else None
+    Connection.objects.filter(channel_name=channel_name).update(seat=seat)
+    if over_seat_cap(game_id, seat):
+        Connection.objects.filter(channel_name=channel_name).update(seat=previous)
+        return False
+    mark_connected(game_id, seat)
+    return True
+
+
+def mark_connected(game_id: str, seat: int | None) -> None:
+    if seat is not None:
+        Seat.objects.filter(game_id=game_id, index=seat).update(disconnected_at=None)
+
+
+def disconnect(channel_name: str) -> None:
+    """Remove a socket's row; a seat left with no socket starts its abandonment grace."""
+    gone = Connection.objects.filter(channel_name=channel_name).values("game_id", "seat").first()
+    Connection.objects.filter(channel_name=channel_name).delete()
+    if gone is not None and gone["seat"] is not None:
+        if not Connection.objects.filter(game_id=gone["game_id"], seat=gone["seat"]).exists():
+            seats = Seat.objects.filter(game_id=gone["game_id"], index=gone["seat"])
+            seats.update(disconnected_at=timezone.now())
+
+
+def clear_connections(server: str = SERVER_ID) -> int:
+    """Forget the connections a previous run of this server left behind."""
+    return Connection.objects.filter(server=server).delete()[0]
+
+
+def online_users() -> int:
+    """Distinct users with a lobby socket open."""
+    lobby = Connection.objects.filter(game__isnull=True, user__isnull=False)
+    return lobby.values("user").distinct().count()
+
+
+# -- reads -----------------------------------------------------------------------------------------
+def abandon_grace() -> float:
+    """Seconds a disconnected seat has to come back (``ABANDON_GRACE``)."""
+    return float(settings.ABANDON_GRACE)
+
+
+def connected_seats(game_id: str) -> set[int]:
+    rows = Connection.objects.filter(game_id=game_id, seat__isnull=False)
+    return set(rows.values_list("seat", flat=True))
+
+
+def away(game: Game, seats=None, connected=None) -> dict[int, tuple[float, float]]:
+    """``{seat: (disconnected_since, grace_until)}`` (epoch seconds) of the seats that are
+    away from an active game; empty for correspondence games. Bot seats are never away."""
+    if game.status != Game.Status.ACTIVE or clocks.is_correspondence(game.time_control):
+        return {}
+    if seats is None:
+        seats = {s.index: s for s in Seat.objects.filter(game=game)}
+    if connected is None:
+        connected = connected_seats(game.pk)
+    grace = abandon_grace()
+    result = {}
+    for index, seat in seats.items():
+        if index in connected or seat.bot:
+            continue
+        since = seat.disconnected_at or game.started_at or seat.joined_at
+        result[index] = (since.timestamp(), since.timestamp() + grace)
+    return result
+
+
+def players(game_id: str) -> list[dict]:
+    """Seat index, display name, connected flag and away times of every seat (free seats
+    included)."""
+    game = Game.objects.get(pk=game_id)
+    seats = {s.index: s for s in Seat.objects.filter(game_id=game_id).select_related("user")}
+    connected = connected_seats(game_id)
+    gone = away(game, seats, connected)
+    result = []
+    for index in range(game.num_players):
+        seat = seats.get(index)
+        if seat is None:
+            name = None
+        elif seat.user is not None:
+            name = display_name(seat.user)
+        else:
+            name = seat.name or f"Player {index + 1}"
+        since, until = gone.get(index, (None, None))
+        result.append(
+            {
+                "seat": index,
+                "name": name,
+                "taken": seat is not None,
+                "connected": index in connected,
+                "disconnected_since": since,
+                "grace_until": until,
+            }
+        )
+    return result
+
+
+def presence(game_id: str) -> dict:
+    return {
+        "players": players(game_id),
+        "spectators": Connection.objects.filter(game_id=game_id, seat__isnull=True).count(),
+    }
+
+
+# -- coalesced frames ---------------------------------------------------------------------------
 def read(game_id: str) -> dict:
-    presence = services.presence(game_id)
+    current = presence(game_id)
     for receiver, result in presence_changed.send_robust(
-        sender=Coalescer, game_id=game_id, presence=presence
+        sender=Coalescer, game_id=game_id, presence=current
     ):
         if isinstance(result, Exception):
             logger.error("game %s: %r failed", game_id, receiver, exc_info=result)
-    return presence
+    return current
 
 
 class Coalescer:
@@ -62,11 +242,9 @@ class Coalescer:
             del self.pending[game_id]
             self.sent_at[game_id] = time.monotonic()
             self.forget_old()
-            presence = await database_sync_to_async(read)(game_id)
-            frame = services.encode({"type": "presence", **presence})
-            await layer.group_send(
-                services.group_name(game_id), {"type": "game.frame", "frame": frame}
-            )
+            current = await database_sync_to_async(read)(game_id)
+            frame = encode({"type": "presence", **current})
+            await layer.group_send(group_name(game_id), {"type": "game.frame", "frame": frame})
         except Exception:
             if self.pending.get(game_id) is asyncio.current_task():
                 del self.pending[game_id]

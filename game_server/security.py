@@ -16,7 +16,8 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.security.websocket import AllowedHostsOriginValidator, WebsocketDenier
 
-from . import services
+from .protocol import GAME_SOCKET_PATH
+from .seating import seat_for_token
 
 
 def has_origin(scope) -> bool:
@@ -57,11 +58,9 @@ class OriginOrSeatTokenValidator:
 
     @staticmethod
     async def valid_seat_token(scope) -> bool:
-        from .routing import GAME_SOCKET_PATH
-
         match = re.match(GAME_SOCKET_PATH, scope.get("path", ""))
         token = seat_token(scope)
         if match is None or token is None:
             return False
-        seat = await database_sync_to_async(services.seat_for_token)(match["game_id"], token)
+        seat = await database_sync_to_async(seat_for_token)(match["game_id"], token)
         return seat is not None

@@ -2,7 +2,7 @@
 action N seconds after it was stored, so a spectator cannot help a player live.
 
 Players are never delayed. A delayed spectator's snapshot shows the state as of N
-seconds ago (``services.visible_version``); the actions stored since then, and every
+seconds ago (``frames.visible_version``); the actions stored since then, and every
 update broadcast afterwards, are held back by the spectator's consumer (:class:`Held`)
 and released in order, each N seconds after it was stored. Once the game is over a new
 spectator sees everything at once.
@@ -18,8 +18,9 @@ from channels.db import database_sync_to_async
 
 import engine
 
-from . import services
-from .models import Game, Move
+from . import frames, state
+from .actions import ActionResult
+from .models import Game
 
 
 class Held:
@@ -78,25 +79,22 @@ def stored_frames(game_id: str, after: int) -> tuple[int, list[tuple[float, byte
         return current, []
     game_engine = engine.get(game.kind)
     game.version = after
-    state = services.load_state(game)
-    moves = Move.objects.filter(game_id=game_id, ply__gt=after, ply__lte=current).order_by("ply")
-    frames = []
-    for move in moves:
-        before, state = state, game_engine.apply(state, move.data, move.seat)
-        outcome = game_engine.outcome(state)
-        result = services.ActionResult(
+    start = state.load_state(game)
+    frames_out = []
+    for step in state.replay(game, start, upto=current):
+        outcome = game_engine.outcome(step.state)
+        result = ActionResult(
             game_id,
-            move.ply,
-            move.seat,
-            move.data,
-            move.description or services.describe(game_engine, before, move.data),
-            move.request_id,
-            state=state,
+            step.ply,
+            step.seat,
+            step.data,
+            step.description,
+            step.request_id,
+            state=step.state,
             outcome=None if outcome is None else outcome.to_data(),
         )
-        frame = services.update_frames(game, result)["spectator"]
-        frames.append((move.created_at.timestamp(), frame))
-    return current, frames
+        frames_out.append((step.stored_at, frames.update_frames(game, result)["spectator"]))
+    return current, frames_out
 
 
 async def hold_stored(consumer) -> None:

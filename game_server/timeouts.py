@@ -2,15 +2,15 @@
 
 Timeouts. A game's ``deadline`` (``game_server.clocks``) is stored with the game, so a
 clock runs out even when nobody is connected. Every server process runs
-:func:`run_sweeper` on its event loop (started by ``game_server.serve``): every
+:func:`run_sweeper` on its event loop (started by ``boardroom.serve``): every
 ``SWEEP_INTERVAL`` seconds it looks for active games whose deadline passed and stores
 the engine's ``timeout`` action for the seat whose clock ran out, through the one move
-path ``services.submit_action``, with ``expected_version`` = the version the deadline
+path ``actions.submit_action``, with ``expected_version`` = the version the deadline
 belongs to and the request id ``timeout:<version>``. Several sweepers (processes) may
 try the same timeout at once: the unique ``(game, ply)`` and the request-id dedupe let
 exactly one store it; the others get ``stale_version`` or a duplicate and move on. An
 action arriving after its deadline makes ``submit_action`` apply the timeout first
-(:func:`apply_timeout`) and then refuse it (``out_of_time`` for the seat whose clock ran
+(``actions.apply_timeout``) and then refuse it (``out_of_time`` for the seat whose clock ran
 out). In a many-player game the engine's ``forfeit`` hook removes the seat and play goes
 on (its new deadline is the next seat's).
 
@@ -32,28 +32,19 @@ import datetime
 import logging
 
 from channels.db import database_sync_to_async
-from django.apps import apps
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
 import engine
 
-from . import clocks, services
-from .models import Connection, Game, Seat
-
-GRACE_PERIOD = "grace_period"  # the away seat may still come back
-NOT_ABANDONED = "not_abandoned"  # nobody is away (or a correspondence game)
-OUT_OF_TIME = "out_of_time"  # your clock ran out before your action arrived
+from . import actions, presence, state
+from .models import Game
+from .protocol import Code, Rejected
 
 SWEEP_BATCH = 100
 
 log = logging.getLogger(__name__)
-
-
-def abandon_grace() -> float:
-    """Seconds a disconnected seat has to come back (``ABANDON_GRACE``)."""
-    return float(settings.ABANDON_GRACE)
 
 
 def sweep_interval() -> float:
@@ -62,29 +53,6 @@ def sweep_interval() -> float:
 
 
 # -- timeouts --------------------------------------------------------------------------------
-def apply_timeout(game_id: str, now: datetime.datetime | None = None) -> list[int]:
-    """Store the timeout of the seat whose clock ran out, if any, exactly once across
-    processes. Returns the seats timed out by this call or by a concurrent one for the
-    same version ([] when no clock had run out)."""
-    now = now or timezone.now()
-    game = Game.objects.filter(pk=game_id, status=Game.Status.ACTIVE).first()
-    if game is None or game.deadline is None or game.deadline > now:
-        return []
-    expired = clocks.expired_seats(game.clock, now.timestamp())
-    if not expired:
-        return []
-    seat = expired[0]
-    version = game.version
-    try:
-        services.submit_action(
-            game_id, seat, {"action": engine.TIMEOUT}, version, f"timeout:{version}", by_server=True
-        )
-    except services.Rejected as exc:
-        # stale_version / game_over: another process (or a move just in time) was first.
-        log.info("timeout of %s seat %s at %s not stored: %s", game_id, seat, version, exc.code)
-    return [seat]
-
-
 def sweep(now: datetime.datetime | None = None) -> int:
     """Apply every timeout due at ``now``; returns how many games had one due."""
     now = now or timezone.now()
@@ -95,7 +63,7 @@ def sweep(now: datetime.datetime | None = None) -> int:
     )
     for game_id in due:
         try:
-            apply_timeout(game_id, now)
+            actions.apply_timeout(game_id, now)
         except Exception:
             log.exception("sweeping game %s failed", game_id)
     return len(due)
@@ -140,82 +108,36 @@ def sweep_once_now() -> int:
 
 
 # -- abandonment -----------------------------------------------------------------------------
-def bot_seats(game_id: str) -> set[int]:
-    if not apps.is_installed("lobby"):
-        return set()
-    from lobby.models import BotSeat
-
-    return set(BotSeat.objects.filter(game_id=game_id).values_list("index", flat=True))
-
-
-def away(game: Game, seats=None, connected=None) -> dict[int, tuple[float, float]]:
-    """``{seat: (disconnected_since, grace_until)}`` (epoch seconds) of the seats that are
-    away from an active game; empty for correspondence games."""
-    if game.status != Game.Status.ACTIVE or clocks.is_correspondence(game.time_control):
-        return {}
-    if seats is None:
-        seats = {s.index: s for s in Seat.objects.filter(game=game)}
-    if connected is None:
-        connected = set(
-            Connection.objects.filter(game=game, seat__isnull=False).values_list("seat", flat=True)
-        )
-    bots = bot_seats(game.pk)
-    grace = abandon_grace()
-    result = {}
-    for index, seat in seats.items():
-        if index in connected or index in bots:
-            continue
-        since = seat.disconnected_at or game.started_at or seat.joined_at
-        result[index] = (since.timestamp(), since.timestamp() + grace)
-    return result
-
-
-def annotate_presence(game: Game, seats: dict, connected: set, players: list[dict]) -> None:
-    """Add ``disconnected_since`` / ``grace_until`` to each seat of a presence list."""
-    gone = away(game, seats, connected)
-    for player in players:
-        since, until = gone.get(player["seat"], (None, None))
-        player["disconnected_since"] = since
-        player["grace_until"] = until
-
-
-def mark_connected(game_id: str, seat: int | None) -> None:
-    if seat is not None:
-        Seat.objects.filter(game_id=game_id, index=seat).update(disconnected_at=None)
-
-
-@services.unavailable_on_database_errors
-def claim_win(game_id: str, seat: int, request_id: str | None = None) -> services.ActionResult:
+@actions.unavailable_on_database_errors
+def claim_win(game_id: str, seat: int, request_id: str | None = None) -> actions.ActionResult:
     """``seat`` claims the win over a seat whose grace period is over (see the module
     docstring). Raises ``Rejected``: ``not_a_player``, ``not_started``, ``game_over``,
     ``not_abandoned`` (nobody is away, or a correspondence game), ``grace_period``."""
     game = Game.objects.filter(pk=game_id).first()
     if game is None:
-        raise services.Rejected(services.NOT_FOUND, f"no game {game_id!r}")
+        raise Rejected(Code.NOT_FOUND, f"no game {game_id!r}")
     if not isinstance(seat, int) or not 0 <= seat < game.num_players:
-        raise services.Rejected(services.NOT_A_PLAYER, "you do not have a seat in this game")
+        raise Rejected(Code.NOT_A_PLAYER, "you do not have a seat in this game")
     if game.over:
-        raise services.Rejected(services.GAME_OVER, "the game is over")
+        raise Rejected(Code.GAME_OVER, "the game is over")
     if game.status == Game.Status.WAITING:
-        raise services.Rejected(services.NOT_STARTED, "the game waits for players")
-    state = services.load_state(game)
-    active = set(engine.get(game.kind).active_seats(state))
+        raise Rejected(Code.NOT_STARTED, "the game waits for players")
+    current = state.load_state(game)
+    active = set(engine.get(game.kind).active_seats(current))
     if seat not in active:
-        raise services.Rejected(services.NOT_A_PLAYER, "you are no longer playing")
+        raise Rejected(Code.NOT_A_PLAYER, "you are no longer playing")
     now = timezone.now().timestamp()
-    gone = {index: until for index, (_, until) in away(game).items() if index in active}
+    gone = {index: until for index, (_, until) in presence.away(game).items() if index in active}
     gone.pop(seat, None)
     if not gone:
-        raise services.Rejected(NOT_ABANDONED, "every other player is here")
+        raise Rejected(Code.NOT_ABANDONED, "every other player is here")
     over = sorted(index for index, until in gone.items() if until <= now)
     if not over:
         first = min(gone.values())
-        raise services.Rejected(
-            GRACE_PERIOD, f"the grace period ends in {max(0.0, first - now):.1f} s"
-        )
+        raise Rejected(Code.GRACE_PERIOD, f"the grace period ends in {max(0.0, first - now):.1f} s")
     version = game.version
     if version < 2:
-        return services.submit_action(
+        return actions.submit_action(
             game_id,
             seat,
             {"action": engine.ABORT},
@@ -223,6 +145,6 @@ def claim_win(game_id: str, seat: int, request_id: str | None = None) -> service
             request_id or f"abort:{version}",
             by_server=True,
         )
-    return services.submit_action(
+    return actions.submit_action(
         game_id, over[0], {"action": engine.ABANDON}, version, f"abandon:{version}", by_server=True
     )

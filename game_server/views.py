@@ -10,10 +10,12 @@ script): anonymous, no session, no CSRF; the seat token it gets is its credentia
 from __future__ import annotations
 
 import json
+import logging
 from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth import login
+from django.db import DatabaseError
 from django.http import JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
@@ -21,10 +23,17 @@ from django.views.decorators.http import require_http_methods
 
 import engine
 
-from . import services
+from . import frames, metrics, presence, seating
 from .models import Game, Move
+from .protocol import Code, Rejected, is_identifier
 
-STATUS = {services.NOT_FOUND: 404, services.SEAT_TAKEN: 409, services.GAME_FULL: 409}
+STATUS = {
+    Code.NOT_FOUND: 404,
+    Code.SEAT_TAKEN: 409,
+    Code.GAME_FULL: 409,
+    Code.UNAVAILABLE: 503,
+}
+logger = logging.getLogger(__name__)
 _csrf = CsrfViewMiddleware(lambda request: None)
 
 
@@ -39,7 +48,9 @@ def is_browser(request) -> bool:
 
 def api(*methods):
     """A JSON view: allowed methods, CSRF for browsers only, ``Rejected`` as JSON errors,
-    the parsed body as ``request.json``."""
+    the parsed body as ``request.json``. Ids in the path that no game can have (control
+    characters) are 404 before any query; a database that cannot be reached is a JSON
+    503 ``unavailable``, never Django's HTML page."""
 
     def decorate(view):
         @csrf_exempt
@@ -47,21 +58,27 @@ def api(*methods):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if is_browser(request) and _csrf.process_view(request, None, (), {}) is not None:
-                return error("csrf_failed", "missing or wrong X-CSRFToken header", 403)
+                return error(Code.CSRF_FAILED, "missing or wrong X-CSRFToken header", 403)
             request.json = {}
             if request.method == "POST" and request.body:
                 try:
                     request.json = json.loads(request.body)
                 except ValueError:
-                    return error(services.MALFORMED, "the body is not JSON")
+                    return error(Code.MALFORMED, "the body is not JSON")
                 if not isinstance(request.json, dict):
-                    return error(services.MALFORMED, "the body is a JSON object")
+                    return error(Code.MALFORMED, "the body is a JSON object")
+            if not all(is_identifier(v) for v in kwargs.values() if isinstance(v, str)):
+                return error(Code.NOT_FOUND, "no such object")
             try:
                 return view(request, *args, **kwargs)
-            except services.Rejected as exc:
+            except Rejected as exc:
                 return error(exc.code, exc.message)
             except Game.DoesNotExist:
-                return error(services.NOT_FOUND, "no such game")
+                return error(Code.NOT_FOUND, "no such game")
+            except DatabaseError:
+                metrics.UNAVAILABLE.inc()
+                logger.warning("database unavailable for %s", request.path, exc_info=True)
+                return error(Code.UNAVAILABLE, "the database is unavailable; retry shortly")
 
         return wrapper
 
@@ -74,13 +91,13 @@ def acting_user(request, browser: bool = False):
     if not (browser or is_browser(request)):
         return None
     if not request.user.is_authenticated:
-        login(request, services.create_guest(), backend="django.contrib.auth.backends.ModelBackend")
+        login(request, seating.create_guest(), backend="django.contrib.auth.backends.ModelBackend")
     return request.user
 
 
 def user_data(user) -> dict:
     guest = getattr(getattr(user, "profile", None), "guest", False)
-    return {"id": user.pk, "name": services.display_name(user), "guest": guest}
+    return {"id": user.pk, "name": seating.display_name(user), "guest": guest}
 
 
 @api("GET")
@@ -93,7 +110,7 @@ def kinds(request):
 def me(request):
     user = acting_user(request, browser=True)
     if request.method == "POST":
-        services.set_display_name(user, request.json.get("display_name"))
+        seating.set_display_name(user, request.json.get("display_name"))
     return JsonResponse({"user": user_data(user)})
 
 
@@ -102,14 +119,14 @@ def games(request):
     body = request.json
     kind = body.get("kind")
     if not isinstance(kind, str):
-        return error(services.MALFORMED, "'kind' is required")
+        return error(Code.MALFORMED, "'kind' is required")
     num_players = body.get("num_players")
     if num_players is None:
         num_players = engine.get(kind).min_players if kind in engine.names() else 2
     options = body.get("options") or {}
     if not isinstance(options, dict):
-        return error(services.MALFORMED, "'options' is an object")
-    game = services.create_game(
+        return error(Code.MALFORMED, "'options' is an object")
+    game = seating.create_game(
         kind,
         num_players,
         options,
@@ -118,7 +135,7 @@ def games(request):
         time_control=body.get("time_control"),
         spectator_delay=body.get("spectator_delay"),
     )
-    return JsonResponse({"game": services.game_summary(game)}, status=201)
+    return JsonResponse({"game": frames.game_summary(game)}, status=201)
 
 
 @api("POST")
@@ -126,15 +143,15 @@ def seats(request, game_id):
     game = Game.objects.get(pk=game_id)
     name = request.json.get("name") or ""
     if not isinstance(name, str):
-        return error(services.MALFORMED, "'name' is a string")
-    seat, token = services.take_seat(
+        return error(Code.MALFORMED, "'name' is a string")
+    seat, token = seating.take_seat(
         game, acting_user(request), request.json.get("index"), name.strip()
     )
     game.refresh_from_db()
     body = {
         "seat": seat.index,
         "token": token,
-        "game": services.game_summary(game),
+        "game": frames.game_summary(game),
         "ws_url": f"/ws/games/{game.pk}/",
     }
     return JsonResponse(body, status=201)
@@ -142,7 +159,7 @@ def seats(request, game_id):
 
 @api("GET")
 def game_detail(request, game_id):
-    snapshot = services.snapshot(game_id, None)
+    snapshot = frames.snapshot(game_id, None)
     keys = ("game", "version", "players", "spectators", "view", "status", "outcome")
     return JsonResponse({key: snapshot[key] for key in keys})
 
@@ -152,7 +169,7 @@ def record(request, game_id):
     game = Game.objects.get(pk=game_id)
     finished = game.status == Game.Status.FINISHED
     hidden = engine.get(game.kind).rules.hidden_information
-    visible = services.visible_version(game, None)  # a spectator delay holds moves back
+    visible = frames.visible_version(game, None)  # a spectator delay holds moves back
     moves = None
     if finished or not hidden:
         moves = [
@@ -166,8 +183,8 @@ def record(request, game_id):
             for move in Move.objects.filter(game=game, ply__lte=visible).order_by("ply")
         ]
     body = {
-        "game": services.game_summary(game),
-        "players": services.players(game.pk),
+        "game": frames.game_summary(game),
+        "players": presence.players(game.pk),
         "options": game.options,
         "outcome": game.outcome,
         "seed": game.seed if finished else None,

@@ -1,8 +1,8 @@
-"""Django admin for the lobby: the queue, tables, bot seats and ratings."""
+"""Django admin for the lobby: the queue, tables and ratings (bot seats are on game_server.Seat)."""
 
 from django.contrib import admin
 
-from .models import BotSeat, Rating, RatingChange, Table, TableMember, Ticket
+from .models import Rating, RatingChange, Table, TableMember, Ticket
 
 
 @admin.register(Ticket)
@@ -21,11 +21,6 @@ class TableAdmin(admin.ModelAdmin):
     list_display = ("code", "kind", "num_players", "public", "status", "creator", "created_at")
     list_filter = ("status", "public", "kind")
     inlines = [TableMemberInline]
-
-
-@admin.register(BotSeat)
-class BotSeatAdmin(admin.ModelAdmin):
-    list_display = ("game", "index", "level")
 
 
 @admin.register(Rating)

@@ -1,4 +1,4 @@
-"""Server-side computer players: bot seats play through ``services.submit_action``.
+"""Server-side computer players: bot seats play through ``actions.submit_action``.
 
 Trigger. After every stored move and whenever a game starts, the process that stored it
 calls :func:`poke` (from ``lobby.signals``, once the transaction has committed). Each
@@ -34,10 +34,11 @@ from django.db import OperationalError, close_old_connections, transaction
 
 import engine
 from engine import bots as engine_bots
-from game_server import services
+from game_server import actions, seating
 from game_server.models import Game
+from game_server.protocol import Code, Rejected
+from game_server.state import load_state
 
-from .models import BotSeat
 from .seating import Player, start_game
 
 log = logging.getLogger(__name__)
@@ -78,10 +79,10 @@ def next_turn(game_id: str) -> Turn | None:
     game = Game.objects.filter(pk=game_id, status=Game.Status.ACTIVE).first()
     if game is None:
         return None
-    levels = dict(BotSeat.objects.filter(game=game).values_list("index", "level"))
+    levels = seating.bot_seats(game.pk)
     if not levels:
         return None
-    state = services.load_state(game)
+    state = load_state(game)
     game_engine = engine.get(game.kind)
     seats = [seat for seat in game_engine.to_move(state) if seat in levels]
     if not seats:
@@ -100,11 +101,11 @@ def play(turn: Turn, move) -> str:
     """Store the bot's move through the one move path: ``STORED``, ``REFUSED`` (the game
     moved on) or ``RETRY`` (the database was busy; the same request may be sent again)."""
     try:
-        services.submit_action(
+        actions.submit_action(
             turn.game_id, turn.seat, move, turn.version, f"bot-{turn.version}-{turn.seat}"
         )
-    except services.Rejected as exc:
-        if exc.code == services.UNAVAILABLE:
+    except Rejected as exc:
+        if exc.code == Code.UNAVAILABLE:
             return RETRY
         log.info("bot move in %s not stored: %s", turn.game_id, exc)
         return REFUSED
@@ -126,18 +127,18 @@ def play_turn(game_id: str) -> bool:
 
 
 def has_bots(game_id: str) -> bool:
-    return BotSeat.objects.filter(game_id=game_id).exists()
+    return bool(seating.bot_seats(game_id))
 
 
 def start_bot_game(user, request, level: str, seat: int | None = None):
     """A casual game of ``request`` (a ``matchmaking.Request``) between ``user``, at
     ``seat`` (None: at random), and bots of ``level`` in every other seat."""
     if level not in engine_bots.LEVELS:
-        raise services.Rejected(services.MALFORMED, f"bot levels: {', '.join(engine_bots.LEVELS)}")
+        raise Rejected(Code.MALFORMED, f"bot levels: {', '.join(engine_bots.LEVELS)}")
     if seat is None:
         seat = secrets.randbelow(request.num_players)
     if not 0 <= seat < request.num_players:
-        raise services.Rejected(engine.errors.INVALID_SEAT, f"there is no seat {seat}")
+        raise Rejected(engine.errors.INVALID_SEAT, f"there is no seat {seat}")
     players = [Player(bot=level) for _ in range(request.num_players)]
     players[seat] = Player(user=user)
     with transaction.atomic():
@@ -219,11 +220,8 @@ def _play_in_thread(game_id: str) -> None:
 
 def resume_all() -> int:
     """Poke every active game with a bot seat (after a restart); returns how many."""
-    ids = list(
-        Game.objects.filter(status=Game.Status.ACTIVE, bots__isnull=False)
-        .values_list("pk", flat=True)
-        .distinct()
-    )
+    with_bots = Game.objects.filter(status=Game.Status.ACTIVE, seats__bot__gt="")
+    ids = list(with_bots.values_list("pk", flat=True).distinct())
     for game_id in ids:
         poke(game_id)
     return len(ids)

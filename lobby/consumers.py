@@ -1,5 +1,6 @@
 """The lobby WebSocket (``/ws/lobby/``): binary msgpack frames both ways, like the game
-socket, whose frame checks it reuses. ``docs/protocol.md`` ("Lobby") is the specification.
+socket, on the same base (``protocol.MsgpackWebsocketConsumer``). ``docs/protocol.md``
+("Lobby") is the specification.
 
 A thin shell over the lobby's modules: each handler validates one message type at the
 edge and calls one function off the event loop. Everything it learns from others comes
@@ -16,29 +17,15 @@ from __future__ import annotations
 import asyncio
 import time
 
-import msgpack
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from game_server import limits, services
-from game_server.consumers import (
-    BUCKET_RATE,
-    BUCKET_SIZE,
-    CLOSE_POLICY_VIOLATION,
-    CLOSE_TOO_BIG,
-    CLOSE_UNSUPPORTED_DATA,
-    MAX_DROPPED,
-    MAX_FRAME_BYTES,
-    Malformed,
-    TokenBucket,
-    field,
-)
+from game_server import limits, presence
+from game_server.protocol import CloseCode, Code, MsgpackWebsocketConsumer, Rejected, field
+from game_server.seating import display_name
 
 from . import bots, directory, matchmaking, notify, rematch, tables
-from .models import LobbyConnection, Ticket
-
-LOGIN_REQUIRED = "login_required"
+from .models import Ticket
 
 
 def poll_seconds() -> float:
@@ -54,43 +41,40 @@ def game_request(message: dict) -> matchmaking.Request:
     )
 
 
-def connect_socket(channel_name: str, user) -> None:
-    LobbyConnection.objects.update_or_create(
-        channel_name=channel_name, defaults={"user": user, "server": services.SERVER_ID}
-    )
+def connect_socket(channel_name: str, user) -> bool:
+    """Store the socket's presence row (False: over the user's socket cap)."""
+    if not presence.admit_lobby_socket(channel_name, user):
+        return False
     directory.announce_online()
+    return True
 
 
 def disconnect_socket(channel_name: str) -> None:
     matchmaking.leave_queue(channel_name=channel_name)
-    LobbyConnection.objects.filter(channel_name=channel_name).delete()
+    presence.disconnect(channel_name)
     directory.announce_online()
 
 
-class LobbyConsumer(AsyncWebsocketConsumer):
+class LobbyConsumer(MsgpackWebsocketConsumer):
     user = None
     poller: asyncio.Task | None = None
     joined = False
 
     # -- connection ------------------------------------------------------------------------
     async def connect(self):
-        self.bucket = TokenBucket(BUCKET_SIZE, BUCKET_RATE)
         self.limits = limits.ConnectionLimits()
-        self.dropped = 0
         user = self.scope.get("user")
         self.user = user if user is not None and user.is_authenticated else None
         await self.accept()
-        if self.user is not None and not await database_sync_to_async(limits.admit_lobby_socket)(
+        if self.user is not None and not await database_sync_to_async(connect_socket)(
             self.channel_name, self.user
         ):
-            await self.close(limits.CLOSE_TOO_MANY_SOCKETS)
+            await self.close(CloseCode.TOO_MANY_SOCKETS)
             return
+        self.joined = True  # from here on disconnect() removes the presence row
         bots.attach()
         for group in self.groups_to_join():
             await self.channel_layer.group_add(group, self.channel_name)
-        if self.user is not None:
-            await database_sync_to_async(connect_socket)(self.channel_name, self.user)
-        self.joined = True
         online = await database_sync_to_async(directory.online)()
         me = None
         if self.user is not None:
@@ -114,39 +98,12 @@ class LobbyConsumer(AsyncWebsocketConsumer):
             await database_sync_to_async(disconnect_socket)(self.channel_name)
 
     # -- frames in -------------------------------------------------------------------------
-    async def receive(self, text_data=None, bytes_data=None):
-        if bytes_data is None:
-            await self.close(CLOSE_UNSUPPORTED_DATA)
-            return
-        if len(bytes_data) > MAX_FRAME_BYTES:
-            await self.close(CLOSE_TOO_BIG)
-            return
-        if not self.bucket.take():
-            await self.rate_limited("", None)
-            return
-        try:
-            message = msgpack.unpackb(bytes_data, raw=False)
-        except Exception:  # any unreadable bytes (the unpacker raises many types)
-            await self.send_error("malformed", "not a msgpack frame", None)
-            return
-        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-            await self.send_error("malformed", "a message is a map with a string 'type'", None)
-            return
-        handler = self.handlers.get(message["type"])
-        if handler is None:
-            await self.send_error("unknown_type", f"unknown message type {message['type']!r}")
-            return
+    async def limit(self, message: dict) -> str | None:
         if message["type"] != "ping" and not self.limits.take("lobby"):
-            await self.rate_limited("too many lobby messages", message["type"])
-            return
-        try:
-            if handler not in self.anonymous_handlers and self.user is None:
-                raise services.Rejected(LOGIN_REQUIRED, "get a session first (GET /api/me)")
-            await handler(self, message)
-        except Malformed as exc:
-            await self.send_error("malformed", str(exc), message["type"])
-        except services.Rejected as exc:
-            await self.send_error(exc.code, exc.message, message["type"])
+            return "too many lobby messages"
+        if self.handlers[message["type"]] not in self.anonymous_handlers and self.user is None:
+            raise Rejected(Code.LOGIN_REQUIRED, "get a session first (GET /api/me)")
+        return None
 
     async def on_queue(self, message):
         request = game_request(message)
@@ -257,20 +214,9 @@ class LobbyConsumer(AsyncWebsocketConsumer):
         await self.send_message({**{k: v for k, v in event.items() if k != "type"}, "type": kind})
 
     # -- frames out --------------------------------------------------------------------------
-    async def rate_limited(self, why: str, about: str | None):
-        """Drop the message (error ``rate_limited``); close with 4008 when flooding."""
-        self.dropped += 1
-        if self.dropped > MAX_DROPPED:
-            await self.close(CLOSE_POLICY_VIOLATION)
-        else:
-            await self.send_error("rate_limited", why, about)
-
-    async def send_message(self, message: dict):
-        await self.send(bytes_data=services.encode(message))
-
     async def send_error(self, code: str, message: str, about: str | None = None):
         await self.send_message({"type": "error", "code": code, "message": message, "for": about})
 
     @database_sync_to_async
     def display_name(self) -> str:
-        return services.display_name(self.user)
+        return display_name(self.user)

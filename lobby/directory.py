@@ -12,10 +12,10 @@ from django.db.models import Count, Prefetch, Q
 import engine
 from engine import EngineError
 from game_server.models import Connection, Game, Seat
-from game_server.services import display_name
+from game_server.presence import online_users
+from game_server.seating import display_name
 
 from . import notify
-from .models import LobbyConnection
 
 LIVE_LIMIT = 50
 RECENT_LIMIT = 20
@@ -77,7 +77,7 @@ def recent(limit: int = RECENT_LIMIT) -> list[dict]:
 def online() -> dict:
     """Distinct users with a lobby socket open, and with a seat's game socket open."""
     return {
-        "lobby": LobbyConnection.objects.values("user").distinct().count(),
+        "lobby": online_users(),
         "playing": Connection.objects.filter(seat__isnull=False)
         .values("game", "seat")
         .distinct()

@@ -30,7 +30,7 @@ from engine import EngineError
 from engine import bots as engine_bots
 from game_server import clocks
 from game_server.models import Game
-from game_server.services import INVALID_TIME_CONTROL, MALFORMED, Rejected
+from game_server.protocol import Code, Rejected
 
 from . import ratings
 from .models import Table, TableMember, Ticket
@@ -42,10 +42,7 @@ MAX_GAP = 1000.0
 MAX_CANDIDATES = 200
 RETRIES = 30
 
-ALREADY_QUEUED = "already_queued"
-IN_A_GAME = "in_a_game"
 TIMING_OPTIONS = ("time_control", "spectator_delay")  # game_server.clocks, not the engine
-AT_A_TABLE = "at_a_table"
 BOT_LEVELS = tuple(engine_bots.LEVELS)
 
 
@@ -71,9 +68,9 @@ class Request:
 def parse_request(kind, num_players=None, options=None, rated=False) -> Request:
     """Validate a game kind, player count and options with the engine (``Rejected``)."""
     if not isinstance(kind, str):
-        raise Rejected(MALFORMED, "the game kind is a string")
+        raise Rejected(Code.MALFORMED, "the game kind is a string")
     if options is not None and not isinstance(options, dict):
-        raise Rejected(MALFORMED, "options are a map")
+        raise Rejected(Code.MALFORMED, "options are a map")
     # The time control and spectator delay travel with the options (and so are part of
     # the bucket: only players asking for the same clock are matched together).
     options = dict(options or {})
@@ -84,7 +81,7 @@ def parse_request(kind, num_players=None, options=None, rated=False) -> Request:
         if "spectator_delay" in timing:
             timing["spectator_delay"] = clocks.parse_delay(timing["spectator_delay"])
     except clocks.InvalidTimeControl as exc:
-        raise Rejected(INVALID_TIME_CONTROL, str(exc)) from exc
+        raise Rejected(Code.INVALID_TIME_CONTROL, str(exc)) from exc
     try:
         game = engine.get(kind)
         num_players = game.min_players if num_players is None else num_players
@@ -100,15 +97,15 @@ def join_queue(user, request: Request, channel_name="", bot_after=None, bot_leve
     """Queue ``user`` (replacing any ticket it had waiting) and return the new ticket."""
     if bot_after is not None:
         if isinstance(bot_after, bool) or not isinstance(bot_after, (int, float)) or bot_after < 0:
-            raise Rejected(MALFORMED, "bot_after is a number of seconds")
+            raise Rejected(Code.MALFORMED, "bot_after is a number of seconds")
         if bot_level not in BOT_LEVELS:
-            raise Rejected(MALFORMED, f"bot levels: {', '.join(BOT_LEVELS)}")
+            raise Rejected(Code.MALFORMED, f"bot levels: {', '.join(BOT_LEVELS)}")
     return retrying(_join, user, request, channel_name, bot_after, bot_level)
 
 
 def _join(user, request: Request, channel_name, bot_after, bot_level) -> Ticket:
     if TableMember.objects.filter(user=user, table__status=Table.Status.OPEN).exists():
-        raise Rejected(AT_A_TABLE, "leave your table before queueing")
+        raise Rejected(Code.AT_A_TABLE, "leave your table before queueing")
     Ticket.objects.filter(user=user, status=Ticket.Status.WAITING).update(
         status=Ticket.Status.CANCELLED
     )
@@ -127,7 +124,7 @@ def _join(user, request: Request, channel_name, bot_after, bot_level) -> Ticket:
                 bot_level=bot_level if bot_after is not None else "",
             )
     except IntegrityError as exc:  # the partial unique constraint: a concurrent join won
-        raise Rejected(ALREADY_QUEUED, "you are already queueing") from exc
+        raise Rejected(Code.ALREADY_QUEUED, "you are already queueing") from exc
     # A queue racing a match of the same user's previous ticket (two sockets queueing at
     # once) must not start a second game. Checked after the insert: once it succeeded, no
     # other ticket of the user is waiting, and a match of one (even one that held its lock
@@ -136,7 +133,7 @@ def _join(user, request: Request, channel_name, bot_after, bot_level) -> Ticket:
     if Ticket.objects.filter(
         user=user, status=Ticket.Status.MATCHED, game__status__in=unfinished
     ).exists():
-        raise Rejected(IN_A_GAME, "finish your quick-match game before queueing again")
+        raise Rejected(Code.IN_A_GAME, "finish your quick-match game before queueing again")
     return ticket
 
 

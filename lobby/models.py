@@ -7,11 +7,9 @@ only in one process's memory, so several server processes share one lobby.
   constraint), so nobody is ever matched twice.
 * :class:`Table` / :class:`TableMember`: a private (invite code) or public table that
   starts a game when its seats are full.
-* :class:`BotSeat`: a seat of a game played by the computer, and at which level.
 * :class:`Rating` / :class:`RatingChange`: one rating per user and game kind, and its
   history; ``(game, user)`` is unique in the history, so a game is rated once.
 * :class:`Rematch` / :class:`RematchOffer`: players of a finished game asking for another.
-* :class:`LobbyConnection`: one open lobby socket, for the online counts.
 """
 
 from __future__ import annotations
@@ -115,21 +113,6 @@ class TableMember(models.Model):
         return f"{self.user} at {self.table}"
 
 
-class BotSeat(models.Model):
-    game = models.ForeignKey("game_server.Game", on_delete=models.CASCADE, related_name="bots")
-    index = models.PositiveSmallIntegerField()
-    level = models.CharField(max_length=20)
-
-    class Meta:
-        ordering = ["game", "index"]
-        constraints = [
-            models.UniqueConstraint(fields=["game", "index"], name="lobby_bot_seat_once")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.game_id} seat {self.index}: {self.level} bot"
-
-
 class Rating(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lobby_ratings"
@@ -207,15 +190,3 @@ class RematchOffer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} offers a rematch of {self.game_id}"
-
-
-class LobbyConnection(models.Model):
-    """One open lobby socket (removed on disconnect, or when its server restarts)."""
-
-    channel_name = models.CharField(primary_key=True, max_length=200)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    server = models.CharField(max_length=40)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self) -> str:
-        return f"{self.user} in the lobby"

@@ -22,8 +22,9 @@ from django.db import transaction
 from openskill.models import PlackettLuce
 
 from game_server.models import Game, Seat
+from game_server.seating import display_name
 
-from .models import BotSeat, Rating, RatingChange
+from .models import Rating, RatingChange
 
 SCALE = 60.0  # openskill's defaults (25 ± 8.33) times 60
 MODEL = PlackettLuce(
@@ -62,7 +63,7 @@ def rated_seats(game: Game) -> list[Seat]:
     """The human seats of a rated game, or [] when the game cannot be rated."""
     if not game.rated or game.status != Game.Status.FINISHED or not game.outcome:
         return []  # aborted games (status aborted) are never rated
-    if BotSeat.objects.filter(game=game).exists():
+    if Seat.objects.filter(game=game).exclude(bot="").exists():
         return []
     seats = list(Seat.objects.filter(game=game).order_by("index"))
     if len(seats) != game.num_players or any(seat.user_id is None for seat in seats):
@@ -118,7 +119,6 @@ def apply_game(game_id: str) -> list[RatingChange]:
 
 
 def rating_data(rating: Rating, position: int | None = None) -> dict:
-    from game_server.services import display_name
 
     data = {
         "user": rating.user_id,

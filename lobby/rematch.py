@@ -12,13 +12,12 @@ from __future__ import annotations
 from django.db import transaction
 
 from game_server.models import Game
-from game_server.services import NOT_A_PLAYER, NOT_FOUND, Rejected
+from game_server.protocol import Code, Rejected
+from game_server.seating import bot_seats
 
 from . import notify
-from .models import BotSeat, Rematch, RematchOffer
+from .models import Rematch, RematchOffer
 from .seating import Player, start_game
-
-NOT_OVER = "not_over"
 
 
 def offer(user, game_id) -> dict:
@@ -26,13 +25,13 @@ def offer(user, game_id) -> dict:
     with transaction.atomic():
         game = Game.objects.select_for_update().filter(pk=game_id).first()
         if game is None or not isinstance(game_id, str):
-            raise Rejected(NOT_FOUND, f"no game {game_id!r}")
+            raise Rejected(Code.NOT_FOUND, f"no game {game_id!r}")
         seats = list(game.seats.order_by("index"))
         humans = {seat.user_id for seat in seats if seat.user_id is not None}
         if user.pk not in humans:
-            raise Rejected(NOT_A_PLAYER, "only the game's players may ask for a rematch")
+            raise Rejected(Code.NOT_A_PLAYER, "only the game's players may ask for a rematch")
         if not game.over:
-            raise Rejected(NOT_OVER, "the game is not over")
+            raise Rejected(Code.NOT_OVER, "the game is not over")
         existing = Rematch.objects.filter(game=game).first()
         if existing is None:
             RematchOffer.objects.get_or_create(game=game, user=user)
@@ -54,7 +53,7 @@ def offer(user, game_id) -> dict:
 
 
 def _start(game: Game, seats) -> Rematch:
-    bots = dict(BotSeat.objects.filter(game=game).values_list("index", "level"))
+    bots = bot_seats(game.pk)
     players = [None] * game.num_players
     for seat in seats:
         player = Player(bot=bots[seat.index]) if seat.index in bots else Player(user=seat.user)

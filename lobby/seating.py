@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from game_server import services
+from game_server import seating
 
 from . import notify
-from .models import BotSeat
 
 BOT_NAMES = {"random": "Computer (random)", "mcts": "Computer (MCTS)"}
 
@@ -31,16 +30,14 @@ def start_game(kind, options, players: list[Player], rated=False, creator=None, 
     Bot seats make a game unrated.
     """
     rated = rated and not any(player.bot for player in players)
-    game = services.create_game(kind, len(players), options, rated=rated, creator=creator)
-    for index, player in enumerate(players):
-        if player.bot:
-            BotSeat.objects.create(game=game, index=index, level=player.bot)
+    game = seating.create_game(kind, len(players), options, rated=rated, creator=creator)
     seats = {}
     for index, player in enumerate(players):
         if player.bot:
-            services.take_seat(game, None, index, name=BOT_NAMES.get(player.bot, player.bot))
+            name = BOT_NAMES.get(player.bot, player.bot)
+            seating.take_seat(game, None, index, name=name, bot=player.bot)
             continue
-        seat, token = services.take_seat(game, player.user, index)
+        seat, token = seating.take_seat(game, player.user, index)
         seats[player.user.pk] = seat.index
         notify.send_user(
             player.user.pk,

@@ -10,20 +10,16 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from game_server.services import NOT_FOUND, Rejected
+from game_server.protocol import Code, Rejected
+from game_server.seating import display_name
 
 from . import notify
 from .matchmaking import Request
 from .models import Table, TableMember, Ticket
 from .seating import Player, start_game
 
-NOT_OPEN = "table_not_open"
-NOT_CREATOR = "not_creator"
-QUEUEING = "queueing"
-
 
 def table_data(table: Table) -> dict:
-    from game_server.services import display_name
 
     members = list(table.members.select_related("user", "user__profile"))
     return {
@@ -48,10 +44,10 @@ def open_tables(limit: int = 50) -> list[dict]:
 
 def _lock(code) -> Table:
     if not isinstance(code, str):
-        raise Rejected(NOT_FOUND, "no such table")
+        raise Rejected(Code.NOT_FOUND, "no such table")
     table = Table.objects.select_for_update().filter(code=code.strip().upper()).first()
     if table is None:
-        raise Rejected(NOT_FOUND, f"no table {code!r}")
+        raise Rejected(Code.NOT_FOUND, f"no table {code!r}")
     return table
 
 
@@ -66,7 +62,7 @@ def _changed(table: Table, also=()) -> None:
 
 def _check_free(user) -> None:
     if Ticket.objects.filter(user=user, status=Ticket.Status.WAITING).exists():
-        raise Rejected(QUEUEING, "leave the queue before sitting at a table")
+        raise Rejected(Code.QUEUEING, "leave the queue before sitting at a table")
 
 
 def create_table(user, request: Request, public: bool = False) -> Table:
@@ -92,7 +88,7 @@ def join_table(user, code) -> Table:
         if table.members.filter(user=user).exists():
             return table
         if table.status != Table.Status.OPEN:
-            raise Rejected(NOT_OPEN, f"the table is {table.status}")
+            raise Rejected(Code.TABLE_NOT_OPEN, f"the table is {table.status}")
         _check_free(user)
         TableMember.objects.create(table=table, user=user)
         members = list(table.members.select_related("user"))
@@ -118,7 +114,7 @@ def leave_table(user, code) -> Table:
         if table.creator_id == user.pk:
             return _cancel(table)
         if table.status != Table.Status.OPEN:
-            raise Rejected(NOT_OPEN, f"the table is {table.status}")
+            raise Rejected(Code.TABLE_NOT_OPEN, f"the table is {table.status}")
         table.members.filter(user=user).delete()
         _changed(table, also=[user.pk])
     return table
@@ -128,13 +124,13 @@ def cancel_table(user, code) -> Table:
     with transaction.atomic():
         table = _lock(code)
         if table.creator_id != user.pk:
-            raise Rejected(NOT_CREATOR, "only the table's creator may cancel it")
+            raise Rejected(Code.NOT_CREATOR, "only the table's creator may cancel it")
         return _cancel(table)
 
 
 def _cancel(table: Table) -> Table:
     if table.status != Table.Status.OPEN:
-        raise Rejected(NOT_OPEN, f"the table is {table.status}")
+        raise Rejected(Code.TABLE_NOT_OPEN, f"the table is {table.status}")
     table.status = Table.Status.CANCELLED
     table.save(update_fields=["status"])
     _changed(table)

@@ -8,7 +8,7 @@ from django.http import JsonResponse
 
 import engine
 from engine import EngineError
-from game_server import services
+from game_server.protocol import Code, Rejected
 from game_server.views import api
 
 from . import directory, ratings, tables
@@ -19,7 +19,7 @@ def _kind(request) -> str:
     try:
         engine.get(kind)
     except EngineError as exc:
-        raise services.Rejected(exc.code, exc.message) from exc
+        raise Rejected(exc.code, exc.message) from exc
     return kind
 
 
@@ -28,7 +28,7 @@ def _limit(request, default: int, most: int) -> int:
     if not value:
         return default
     if not value.isdigit() or not 1 <= int(value) <= most:
-        raise services.Rejected(services.MALFORMED, f"limit is 1-{most}")
+        raise Rejected(Code.MALFORMED, f"limit is 1-{most}")
     return int(value)
 
 
@@ -60,5 +60,5 @@ def open_tables(request):
 def table(request, code: str):
     found = tables.Table.objects.filter(code=code.upper()).first()
     if found is None:
-        raise services.Rejected(services.NOT_FOUND, f"no table {code!r}")
+        raise Rejected(Code.NOT_FOUND, f"no table {code!r}")
     return JsonResponse({"table": tables.table_data(found)})

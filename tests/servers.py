@@ -1,4 +1,4 @@
-"""Real servers for the real-socket tests: ``python -m game_server.serve`` subprocesses,
+"""Real servers for the real-socket tests: ``python -m boardroom.serve`` subprocesses,
 a private ``redis-server``, a fresh PostgreSQL database and a pausable TCP proxy.
 
 Shared by tests/server (one process on SQLite) and tests/scale (several processes on
@@ -47,7 +47,7 @@ def migrate(env: dict) -> None:
 
 
 class Server:
-    """One ``python -m game_server.serve`` process with the environment ``env``; its
+    """One ``python -m boardroom.serve`` process with the environment ``env``; its
     stderr goes to ``log``."""
 
     def __init__(self, env: dict, log: Path, port: int | None = None):
@@ -59,7 +59,7 @@ class Server:
 
     def start(self) -> Server:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "game_server.serve", "--port", str(self.port), "-v", "2"],
+            [sys.executable, "-m", "boardroom.serve", "--port", str(self.port), "-v", "2"],
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.PIPE,

@@ -1,7 +1,7 @@
 """docs/protocol.md keeps up with the code: every name a client can meet is documented.
 
-Everything is collected from the code itself (handler tables, constants, the frames the
-services build, the URL resolvers, the source of the modules that send codes), so a new
+Everything is collected from the code itself (handler tables, the protocol's ``Code``
+and ``CloseCode`` enums, the frames the server builds, the URL resolvers), so a new
 message type, field, code, close code or route that is not in the document fails here.
 The checks are about names only; what they mean is the document's job (and the other
 tests').
@@ -18,18 +18,15 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 import engine
-import game_server
-import lobby
+from boardroom import routing
 from engine import errors as engine_errors
-from game_server import clocks, consumers, lifecycle, limits, routing, security, services
+from game_server import actions, clocks, consumers, frames, presence, seating
 from game_server.models import Game
+from game_server.protocol import DAPHNE_TOO_BIG, CloseCode, Code
 from lobby import consumers as lobby_consumers
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = (ROOT / "docs" / "protocol.md").read_text()
-
-# Modules whose source may send a code to a client (HTTP, game socket, lobby socket).
-CODE_PACKAGES = (game_server, lobby)
 
 
 def section(start: str, end: str | None = None, text: str = DOC) -> str:
@@ -106,7 +103,7 @@ def sent_types(module) -> set[str]:
 
 
 def test_every_game_socket_server_message_type_is_in_the_server_table():
-    sent = sent_types(consumers) | sent_types(services)
+    sent = sent_types(consumers) | sent_types(frames)
     assert {"snapshot", "update", "moves", "ack", "reject", "chat", "pong"} <= sent
     assert not missing(sent, GAME_SOCKET), "sent on the game socket, not documented"
     documented = table_first_column(GAME_SOCKET, "### Server -> client")
@@ -125,176 +122,62 @@ def test_every_engine_action_is_documented():
 
 
 # -- codes ----------------------------------------------------------------------------------------
-CODE_CALLS = {"Rejected", "send_error", "error", "EngineError"}
+# Every code the server sends is a member of game_server.protocol.Code (engine codes pass
+# through unchanged): the enum and the engine's set are the vocabulary checked here.
+CODES_SECTION = section("### Codes", "\n### Limits", GAME_SOCKET)
 
 
-def resolve(node: ast.expr, module, parameters: set[str]) -> str | None:
-    """The string value of a code argument: a literal or a constant the module can see.
-    ``exc.code`` (an engine or service code passed on) gives None: collected elsewhere."""
-    if isinstance(node, ast.Attribute) and node.attr == "code":
-        return None
-    if isinstance(node, ast.Name) and node.id in parameters and node.id not in vars(module):
-        return None  # a helper's parameter (``send_error(code, ...)``): its callers count
-    try:
-        value = eval(compile(ast.Expression(node), "<code>", "eval"), vars(module))
-    except NameError as exc:  # pragma: no cover - a new way of passing codes around
-        raise AssertionError(
-            f"{module.__name__}: cannot read the code {ast.unparse(node)}"
-        ) from exc
-    assert isinstance(value, str), (module.__name__, ast.unparse(node))
-    return value
-
-
-def is_asgi_message(node: ast.Dict) -> bool:
-    """``{"type": "websocket.close", "code": ...}``: a close code, not an error code."""
-    for key, value in zip(node.keys, node.values, strict=True):
-        if isinstance(key, ast.Constant) and key.value == "type":
-            return isinstance(value, ast.Constant) and value.value.startswith("websocket.")
-    return False
-
-
-def emitted_codes(module) -> set[str]:
-    """Every code ``module`` passes to ``Rejected``/``send_error``/``error`` or puts in a
-    frame's ``"code"``."""
-    codes = set()
-    tree = ast.parse(Path(module.__file__).read_text())
-    parameters = {
-        arg.arg
-        for node in ast.walk(tree)
-        if isinstance(node, ast.arguments)
-        for arg in node.args + node.kwonlyargs
-    }
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and node.args:
-            func = node.func
-            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-            is_log_call = isinstance(func, ast.Attribute) and getattr(func.value, "id", "") in {
-                "logger",
-                "log",
-                "logging",
-            }
-            if name in CODE_CALLS and not is_log_call:
-                codes.add(resolve(node.args[0], module, parameters))
-        if isinstance(node, ast.Dict) and not is_asgi_message(node):
-            for key, value in zip(node.keys, node.values, strict=True):
-                if isinstance(key, ast.Constant) and key.value == "code":
-                    codes.add(resolve(value, module, parameters))
-    return codes - {None}
-
-
-def code_modules():
-    import importlib
-    import pkgutil
-
-    for package in CODE_PACKAGES:
-        for info in pkgutil.iter_modules(package.__path__):
-            if info.ispkg or info.name in {"admin", "apps", "asgi", "settings", "serve", "client"}:
-                continue
-            yield importlib.import_module(f"{package.__name__}.{info.name}")
-
-
-def all_emitted_codes() -> set[str]:
-    codes = set()
-    for module in code_modules():
-        codes |= emitted_codes(module)
-    return codes
-
-
-def test_the_code_collection_finds_the_known_codes():
-    codes = all_emitted_codes()
-    expected = {
-        "malformed",
-        "unknown_type",
-        "rate_limited",
-        "csrf_failed",
-        "stale_version",
-        "out_of_time",
-        "grace_period",
-        "not_abandoned",
-        "repeated_chat",
-        "login_required",
-        "in_a_game",
-        "table_not_open",
-        "not_over",
-        "invalid_time_control",
-    }
-    assert expected <= codes, expected - codes
-
-
-def test_every_code_the_server_can_send_is_documented():
-    assert not missing(all_emitted_codes() | engine_errors.CODES, DOC)
-
-
-CODE_CONSTANT_MODULES = ("services", "timeouts", "limits")
-LOBBY_CODE_MODULES = ("consumers", "matchmaking", "tables", "rematch")
-
-
-def test_every_code_constant_is_documented():
-    """Constants named like codes (``NOT_A_PLAYER = "not_a_player"``), used or not."""
-    import importlib
-
-    modules = [importlib.import_module(f"game_server.{name}") for name in CODE_CONSTANT_MODULES]
-    modules += [importlib.import_module(f"lobby.{name}") for name in LOBBY_CODE_MODULES]
-    constants = {
-        value
-        for module in modules
-        for name, value in vars(module).items()
-        if name.isupper()
-        and name != "SERVER_ID"
-        and isinstance(value, str)
-        and re.fullmatch(r"[a-z][a-z_]*", value)
-    }
-    assert {"out_of_time", "grace_period", "login_required", "not_over"} <= constants
-    assert not missing(constants, DOC)
+def test_every_code_is_documented():
+    assert not missing({code.value for code in Code} | engine_errors.CODES, DOC)
 
 
 def test_every_engine_code_is_in_the_codes_section():
-    codes_section = section("### Codes", "\n### Limits", GAME_SOCKET)
-    assert not missing(engine_errors.CODES, codes_section)
+    assert not missing(engine_errors.CODES, CODES_SECTION)
 
 
-def test_every_reject_code_of_the_move_path_is_in_the_reject_table():
-    on_the_socket = set()
-    for module in (services, consumers, limits, game_server.timeouts):
-        on_the_socket |= emitted_codes(module)
-    http_only = {services.SEAT_TAKEN, services.GAME_FULL, services.INVALID_TIME_CONTROL}
-    codes_section = section("### Codes", "\n### Limits", GAME_SOCKET)
-    assert not missing(on_the_socket - http_only, codes_section)
+def test_the_codes_table_names_only_codes_that_exist():
+    table = table_first_column(GAME_SOCKET, "### Codes")
+    assert {"stale_version", "server_only", "out_of_time", "not_abandoned"} <= table
+    assert table <= {code.value for code in Code} | engine_errors.CODES
+
+
+def test_every_code_of_the_game_socket_is_in_its_codes_section():
+    http_or_lobby = {
+        Code.SEAT_TAKEN,
+        Code.GAME_FULL,
+        Code.INVALID_TIME_CONTROL,
+        Code.CSRF_FAILED,
+        Code.LOGIN_REQUIRED,
+        Code.ALREADY_QUEUED,
+        Code.IN_A_GAME,
+        Code.AT_A_TABLE,
+        Code.TABLE_NOT_OPEN,
+        Code.NOT_CREATOR,
+        Code.QUEUEING,
+        Code.NOT_OVER,
+    }
+    assert not missing({code.value for code in Code} - http_or_lobby, GAME_SOCKET)
+
+
+def test_every_lobby_code_is_in_the_lobby_section():
+    lobby_codes = {
+        Code.LOGIN_REQUIRED,
+        Code.ALREADY_QUEUED,
+        Code.IN_A_GAME,
+        Code.AT_A_TABLE,
+        Code.TABLE_NOT_OPEN,
+        Code.NOT_CREATOR,
+        Code.QUEUEING,
+        Code.NOT_OVER,
+    }
+    assert not missing({code.value for code in lobby_codes}, LOBBY)
 
 
 # -- close codes ----------------------------------------------------------------------------------
-CLOSE_MODULES = (consumers, lifecycle, limits, security, lobby_consumers)
-DAPHNE_CLOSE = 1009  # sent by daphne itself, not by our code
-
-
-def close_constants() -> dict[str, int]:
-    return {
-        name: value
-        for module in CLOSE_MODULES
-        for name, value in vars(module).items()
-        if name.startswith("CLOSE_") and isinstance(value, int)
-    }
-
-
 def test_every_close_code_is_in_the_close_code_table_and_no_other():
     table = section("### Close codes", "\n### Client -> server", GAME_SOCKET)
     rows = {int(code) for code in re.findall(r"^\| (\d{4}) \|", table, re.MULTILINE)}
-    assert set(close_constants().values()) | {DAPHNE_CLOSE} == rows
-
-
-def test_consumers_close_only_with_named_constants():
-    """So :func:`close_constants` sees every code a consumer can close with."""
-    for module in (consumers, lobby_consumers):
-        for node in ast.walk(ast.parse(Path(module.__file__).read_text())):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "close"
-                and node.args
-            ):
-                name = ast.unparse(node.args[0]).rsplit(".", 1)[-1]
-                assert name.startswith("CLOSE_"), (module.__name__, ast.unparse(node))
-                assert name in close_constants(), (module.__name__, name)
+    assert {int(code) for code in CloseCode} | {DAPHNE_TOO_BIG} == rows
 
 
 # -- URLs -----------------------------------------------------------------------------------------
@@ -383,23 +266,23 @@ def test_view_fields_are_documented():
 
 @pytest.mark.django_db
 def test_frames_and_http_bodies_carry_only_documented_fields():
-    game = services.create_game("tictactoe", 2, time_control={"kind": "move", "seconds": 60})
-    services.take_seat(game, None, 0, "Ada")
-    services.take_seat(game, None, 1, "Bob")
-    result = services.submit_action(game.pk, 0, 4, 0, "r1", broadcast=False)
+    game = seating.create_game("tictactoe", 2, time_control={"kind": "move", "seconds": 60})
+    seating.take_seat(game, None, 0, "Ada")
+    seating.take_seat(game, None, 1, "Bob")
+    result = actions.submit_action(game.pk, 0, 4, 0, "r1", broadcast=False)
     game = Game.objects.get(pk=game.pk)
 
     server_table = section("### Server -> client", "**View.**", GAME_SOCKET)
-    snapshot = services.snapshot(game.pk, 1)
+    snapshot = frames.snapshot(game.pk, 1)
     assert set(snapshot) - {"type"} <= fields_of(table_row(server_table, "snapshot"))
-    update = msgpack.unpackb(services.update_frames(game, result)["spectator"])
+    update = msgpack.unpackb(frames.update_frames(game, result)["spectator"])
     assert set(update) - {"type"} <= fields_of(table_row(server_table, "update"))
-    moves = services.catch_up(game.pk, 1, 0)
+    moves = frames.catch_up(game.pk, 1, 0)
     assert moves["type"] == "moves"
     assert set(moves) - {"type"} <= fields_of(table_row(server_table, "moves"))
     assert set(moves["moves"][0]) <= fields_of(table_row(server_table, "moves"))
-    presence = services.presence(game.pk)
-    assert set(presence) <= fields_of(table_row(server_table, "presence"))
+    current = presence.presence(game.pk)
+    assert set(current) <= fields_of(table_row(server_table, "presence"))
 
     assert set(snapshot["game"]) <= fields_of(definition("GAME"))
     assert set(snapshot["players"][0]) <= fields_of(definition("PLAYER"))

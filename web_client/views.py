@@ -16,6 +16,9 @@ from django.views.decorators.http import require_safe
 
 import engine
 from engine import EngineError
+from game_server import frames, presence, state
+from game_server.models import Game
+from game_server.protocol import is_identifier
 
 
 def _games() -> list[dict]:
@@ -48,34 +51,31 @@ def replay_data(request, game_id: str):
     action, with the action (``seat``, ``move``, ``description``) that led to it. Views
     are spectators' views: nothing hidden is revealed.
     """
-    from game_server import services
-    from game_server.models import Game, Move
-
+    if not is_identifier(game_id):
+        raise Http404("no such game")
     try:
         stored = Game.objects.get(pk=game_id)
     except Game.DoesNotExist:
         raise Http404("no such game") from None
     game_engine = engine.get(stored.kind)
-    state = game_engine.initial_state(stored.num_players, stored.seed, stored.options)
-    plies = [{"ply": 0, "view": game_engine.view(state, None)}]
+    initial = game_engine.initial_state(stored.num_players, stored.seed, stored.options)
+    plies = [{"ply": 0, "view": game_engine.view(initial, None)}]
     # A spectator delay holds the latest moves back here too.
-    visible = services.visible_version(stored, None)
-    moves = Move.objects.filter(game_id=game_id, ply__lte=visible).order_by("ply")
-    for move in moves.values("ply", "seat", "data", "description"):
-        try:
-            state = game_engine.apply(state, move["data"], move["seat"])
-        except EngineError:  # a corrupt log: show what replays
-            break
-        plies.append(
-            {
-                "ply": move["ply"],
-                "seat": move["seat"],
-                "move": None if game_engine.rules.hidden_information else move["data"],
-                "action": services.action_name(move["data"]),
-                "description": move["description"],
-                "view": game_engine.view(state, None),
-            }
-        )
+    visible = frames.visible_version(stored, None)
+    try:
+        for step in state.replay(stored, initial, upto=visible):
+            plies.append(
+                {
+                    "ply": step.ply,
+                    "seat": step.seat,
+                    "move": None if game_engine.rules.hidden_information else step.data,
+                    "action": state.action_name(step.data),
+                    "description": step.description,
+                    "view": game_engine.view(step.state, None),
+                }
+            )
+    except EngineError:  # a corrupt log: show what replays
+        pass
     return JsonResponse(
         {
             "game": stored.pk,
@@ -83,7 +83,7 @@ def replay_data(request, game_id: str):
             "title": game_engine.title,
             "status": stored.status,
             "outcome": stored.outcome,
-            "players": services.players(stored.pk),
+            "players": presence.players(stored.pk),
             "plies": plies,
         }
     )

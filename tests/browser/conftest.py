@@ -1,4 +1,4 @@
-"""Browser tests: a real daphne server (``python -m game_server.serve``) on a free port
+"""Browser tests: a real daphne server (``python -m boardroom.serve``) on a free port
 with its own SQLite file, and Debian's Chromium driven by Playwright.
 
 pytest-django's live_server is not enough here (no WebSockets), so the server is a

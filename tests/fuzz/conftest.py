@@ -40,11 +40,9 @@ def runner():
 
 @pytest.fixture
 def no_rate_limits(settings, monkeypatch):
-    from game_server import consumers
-    from lobby import consumers as lobby_consumers
+    from game_server import protocol
 
-    monkeypatch.setattr(consumers, "TokenBucket", PermissiveBucket)
-    monkeypatch.setattr(lobby_consumers, "TokenBucket", PermissiveBucket)
+    monkeypatch.setattr(protocol, "TokenBucket", PermissiveBucket)
     many = (10**9, 10.0**9)
     settings.RATE_LIMITS = {"move": many, "chat": many, "lobby": many}
     settings.CHAT_REPEAT_MAX = 10**9

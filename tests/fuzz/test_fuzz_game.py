@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 import engine
 from engine import EngineError
-from game_server import services
+from game_server import actions, presence
 from game_server.models import Game, Move
 from tests.fuzz.conftest import fuzz_settings
 from tests.server.helpers import anew_game, connect
@@ -213,9 +213,9 @@ class Fuzz:
             data = {"action": message["type"]}
         if version is not None and version != len(self.log):
             return None
-        if not services.is_plain_data(data):
+        if not actions.is_plain_data(data):
             return None
-        if isinstance(data, dict) and data["action"] in services.SERVER_ACTIONS:
+        if isinstance(data, dict) and data["action"] in actions.SERVER_ACTIONS:
             return None  # refused with server_only
         try:
             return self.engine.apply(self.state, data, seat), data
@@ -298,7 +298,7 @@ class Fuzz:
                 message = await self.bystander.recv(5)
             except TimeoutError:
                 layer = get_channel_layer()
-                members = len(layer.groups.get(services.group_name(self.game.pk), {}))
+                members = len(layer.groups.get(presence.group_name(self.game.pk), {}))
                 raise AssertionError(
                     f"the bystander missed an update: it is at version "
                     f"{self.bystander_version}, the log at {len(self.log)}; the game's group "

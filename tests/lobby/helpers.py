@@ -9,9 +9,10 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.sessions.backends.db import SessionStore
 
-from game_server import services
-from game_server.asgi import application
+from boardroom.asgi import application
+from game_server import actions
 from game_server.models import Game
+from game_server.state import load_state
 from tests.server.helpers import ORIGIN, Client
 
 _names = itertools.count()
@@ -80,9 +81,9 @@ def play_randomly(game_id: str) -> Game:
             return game
         if bots.play_turn(game_id):
             continue
-        state = services.load_state(game)
+        state = load_state(game)
         game_engine = engine.get(game.kind)
         seat = game_engine.to_move(state)[0]
         move = engine_bots.random_move(game_engine, state, state.ply, seat)
-        services.submit_action(game_id, seat, move, game.version, None)
+        actions.submit_action(game_id, seat, move, game.version, None)
     raise AssertionError("the game did not end")

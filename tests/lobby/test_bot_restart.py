@@ -25,8 +25,8 @@ from lobby import bots, matchmaking
 settings.LOBBY_BOTS_AUTOPLAY = False
 user = get_user_model().objects.create(username="human")
 game = bots.start_bot_game(user, matchmaking.parse_request("tictactoe"), "random", seat=1)
-from game_server import services
-_, token = services.take_seat(game, user, 1)
+from game_server import seating
+_, token = seating.take_seat(game, user, 1)
 print(json.dumps({"game": game.pk, "token": token, "version": game.version}))
 """
 

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 from channels.db import database_sync_to_async
 
-from game_server import services
+from game_server import actions
 from game_server.models import Game, Seat
 from lobby.models import Ticket
 from tests.lobby.helpers import drain, expect, lobby, play_randomly
@@ -161,7 +161,7 @@ async def test_directory_follows_games_starting_and_ending():
     assert [g["game"] for g in snapshot["live"]] == [match["game"]]
     assert snapshot["online"]["lobby"] == 3
     # the game ends
-    await database_sync_to_async(services.submit_action)(
+    await database_sync_to_async(actions.submit_action)(
         match["game"], 0, {"action": "resign"}, None, None
     )
     ended = await watcher.expect("directory_update", skip=("online",))

@@ -11,10 +11,10 @@ from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
-from game_server import services
+from game_server import protocol
 from game_server.models import Game, Seat
 from lobby import matchmaking
-from lobby.models import BotSeat, Ticket
+from lobby.models import Ticket
 from tests.lobby.helpers import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -45,10 +45,10 @@ def test_queueing_again_replaces_the_ticket():
 
 
 def test_bad_requests_are_rejected():
-    with pytest.raises(services.Rejected) as info:
+    with pytest.raises(protocol.Rejected) as info:
         matchmaking.parse_request("nosuchgame")
     assert info.value.code == "unknown_game"
-    with pytest.raises(services.Rejected) as info:
+    with pytest.raises(protocol.Rejected) as info:
         matchmaking.parse_request("tictactoe", 3)
     assert info.value.code == "invalid_players"
 
@@ -110,7 +110,7 @@ def test_bot_fallback_after_the_timeout():
     assert ticket.status == Ticket.Status.MATCHED
     game = Game.objects.get(pk=ticket.game_id)
     assert game.status == Game.Status.ACTIVE and not game.rated
-    assert BotSeat.objects.filter(game=game).count() == 1
+    assert Seat.objects.filter(game=game).exclude(bot="").count() == 1
     assert Seat.objects.get(game=game, user=user).index == ticket.seat
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from game_server import services
+from game_server import actions
 from lobby import ratings
 from lobby.models import Rating, RatingChange
 from lobby.seating import Player, start_game
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def finished_game(users, rated=True, winner=0):
     game, seats = start_game("tictactoe", {}, [Player(user=u) for u in users], rated=rated)
     loser = 1 - winner
-    services.submit_action(game.pk, loser, {"action": "resign"}, None, None)
+    actions.submit_action(game.pk, loser, {"action": "resign"}, None, None)
     return game
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from channels.db import database_sync_to_async
 
-from game_server import services
+from game_server import actions, models, protocol
 from game_server.models import Game
 from lobby.models import Rating, RatingChange
 from lobby.seating import Player, start_game
@@ -65,10 +65,10 @@ async def test_a_move_message_carrying_a_server_action_is_refused(action):
 def test_the_service_path_refuses_server_actions_unless_the_server_sends_them(action):
     game, _ = rated_game()
     for seat in (0, 1):
-        with pytest.raises(services.Rejected) as refused:
-            services.submit_action(game.pk, seat, {"action": action}, 0, f"r{seat}")
+        with pytest.raises(protocol.Rejected) as refused:
+            actions.submit_action(game.pk, seat, {"action": action}, 0, f"r{seat}")
         assert refused.value.code == "server_only"
     game.refresh_from_db()
     assert game.version == 0 and game.status == "active"
-    assert not services.Move.objects.filter(game=game).exists()
+    assert not models.Move.objects.filter(game=game).exists()
     assert not RatingChange.objects.exists()

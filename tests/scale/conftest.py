@@ -1,5 +1,5 @@
 """Fixtures of the scale-out tests: one fresh PostgreSQL database per session, a private
-channel prefix on the shared Redis, and several ``game_server.serve`` processes."""
+channel prefix on the shared Redis, and several ``boardroom.serve`` processes."""
 
 from __future__ import annotations
 

@@ -10,7 +10,8 @@ import pytest
 from django.db import OperationalError
 from django.test import AsyncClient
 
-from game_server import health, lifecycle, metrics, services
+from boardroom import health
+from game_server import actions, lifecycle, metrics, presence, protocol
 from tests.server.helpers import anew_game, connect
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -72,18 +73,18 @@ async def test_close_all_closes_sockets_with_4012_after_cleaning_up():
 async def services_presence(game_id):
     from channels.db import database_sync_to_async
 
-    return await database_sync_to_async(services.presence)(game_id)
+    return await database_sync_to_async(presence.presence)(game_id)
 
 
 def test_database_errors_in_the_move_path_become_unavailable(monkeypatch):
     calls = []
 
-    @services.unavailable_on_database_errors
+    @actions.unavailable_on_database_errors
     def failing():
         calls.append(1)
         raise OperationalError("connection refused")
 
-    with pytest.raises(services.Rejected) as rejected:
+    with pytest.raises(protocol.Rejected) as rejected:
         failing()
-    assert rejected.value.code == services.UNAVAILABLE
+    assert rejected.value.code == protocol.Code.UNAVAILABLE
     assert len(calls) == 2  # once more on a fresh connection, then unavailable

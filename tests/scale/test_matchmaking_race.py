@@ -1,4 +1,4 @@
-"""Quick match under a burst: many players on two ``game_server.serve`` processes (one
+"""Quick match under a burst: many players on two ``boardroom.serve`` processes (one
 PostgreSQL database, one Redis) send ``queue`` at the same instant, some of them on both
 processes at once (two sockets, one session). Nobody may be matched twice or sit in two
 games at once; every game has two different players; one odd player out keeps waiting."""

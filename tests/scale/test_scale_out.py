@@ -1,4 +1,4 @@
-"""Several ``game_server.serve`` processes on one PostgreSQL database and one Redis: the
+"""Several ``boardroom.serve`` processes on one PostgreSQL database and one Redis: the
 topology of docker-compose.yml, with real processes, sockets and faults."""
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client as HttpClient
 
-from game_server import services
-from game_server.asgi import application
+from boardroom.asgi import application
+from game_server import seating
 from game_server.models import Game
 from tests.lobby.helpers import make_user, session_cookie
 from tests.server.helpers import Client, amove_count, anew_game, connect
@@ -87,9 +87,9 @@ async def test_forged_tokens_open_nothing():
 
 async def test_a_reissued_token_expires_the_old_one():
     user = await database_sync_to_async(make_user)()
-    game = await database_sync_to_async(services.create_game)("tictactoe", 2)
-    _, old = await database_sync_to_async(services.take_seat)(game, user)
-    _, new = await database_sync_to_async(services.take_seat)(game, user)
+    game = await database_sync_to_async(seating.create_game)("tictactoe", 2)
+    _, old = await database_sync_to_async(seating.take_seat)(game, user)
+    _, new = await database_sync_to_async(seating.take_seat)(game, user)
     assert old != new
     client = await connect(game.pk, old, first=None)
     assert await closed_code(client) == 4403
@@ -146,7 +146,7 @@ def post(client, path, body=None, **extra):
 
 @pytest.mark.django_db
 def test_state_changing_http_endpoints_need_csrf_with_a_session():
-    game = services.create_game("tictactoe", 2)
+    game = seating.create_game("tictactoe", 2)
     browser = HttpClient(enforce_csrf_checks=True)
     browser.get("/api/me")
     csrf = browser.cookies["csrftoken"].value

@@ -8,10 +8,9 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
-from game_server import limits
-from game_server.asgi import application
+from boardroom.asgi import application
+from game_server import presence
 from game_server.models import Connection
-from lobby.models import LobbyConnection
 from tests.lobby.helpers import lobby, make_user, session_cookie
 from tests.server.helpers import ORIGIN, Client, amove_count, anew_game, connect
 
@@ -170,12 +169,13 @@ async def test_sockets_per_user_are_capped_across_processes(settings):
     assert await closed_with(refused) == 4429
     refused_game = await connect(game.pk, headers=headers, first=None)
     assert await closed_with(refused_game) == 4429
-    count = database_sync_to_async(limits.sockets_of_user)
+    count = database_sync_to_async(presence.sockets_of_user)
     assert await count(user.pk) == 3
     # Another user, and anonymous spectators, are not affected.
     await connect(game.pk)
     await lobby()
     await spectating.close()
     await connect(game.pk, headers=headers)
-    rows = await database_sync_to_async(LobbyConnection.objects.filter(user=user).count)()
+    lobby_rows = Connection.objects.filter(user=user, game__isnull=True)
+    rows = await database_sync_to_async(lobby_rows.count)()
     assert rows == 1

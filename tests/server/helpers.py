@@ -7,8 +7,8 @@ import msgpack
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
-from game_server import services
-from game_server.asgi import application
+from boardroom.asgi import application
+from game_server import models, seating
 
 ORIGIN = (b"origin", b"http://testserver")
 SKIP = ("presence", "chat", "pong")
@@ -16,8 +16,8 @@ SKIP = ("presence", "chat", "pong")
 
 def new_game(kind="tictactoe", num_players=2, **kwargs):
     """A started game with every seat taken by a token client: (game, [tokens])."""
-    game = services.create_game(kind, num_players, **kwargs)
-    tokens = [services.take_seat(game, name=f"p{i}")[1] for i in range(num_players)]
+    game = seating.create_game(kind, num_players, **kwargs)
+    tokens = [seating.take_seat(game, name=f"p{i}")[1] for i in range(num_players)]
     game.refresh_from_db()
     return game, tokens
 
@@ -90,7 +90,7 @@ async def connect(
 
 
 def move_count(game_id) -> int:
-    return services.Move.objects.filter(game_id=game_id).count()
+    return models.Move.objects.filter(game_id=game_id).count()
 
 
 amove_count = database_sync_to_async(move_count)

@@ -13,7 +13,7 @@ import time
 import pytest
 from channels.layers import get_channel_layer
 
-from game_server import services
+from game_server import presence
 from game_server.layers import InMemoryChannelLayer
 from tests.server.helpers import anew_game, connect
 
@@ -39,7 +39,7 @@ async def test_a_spectator_keeps_its_updates_when_another_socket_made_under_the_
     random.seed(0)
     passerby = await connect(game.pk)
     await passerby.close()
-    group = get_channel_layer().groups[services.group_name(game.pk)]
+    group = get_channel_layer().groups[presence.group_name(game.pk)]
     assert len(group) == 2  # the player and the bystander
     await player.send({"type": "move", "move": 4, "version": 0, "request_id": "r0"})
     assert (await player.expect("ack", skip=("update",)))["version"] == 1

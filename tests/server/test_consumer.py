@@ -9,7 +9,7 @@ import pytest
 from channels.db import database_sync_to_async
 from django.contrib.sessions.backends.db import SessionStore
 
-from game_server import consumers, services
+from game_server import actions, frames, protocol, seating
 from game_server.models import Game
 from tests.server.helpers import amove_count, anew_game, connect
 
@@ -78,11 +78,11 @@ async def test_full_game_with_two_players_and_spectators(kind, moves):
 
 async def test_the_seat_to_move_gets_its_own_encoding_others_share_one():
     game, tokens = await anew_game()
-    result = await database_sync_to_async(services.submit_action)(game.pk, 0, 4, 0, "a", False)
-    frames = await database_sync_to_async(services.update_frames)(game, result)
-    assert frames["seats"][0] is None  # seat 0 waits: it shares the spectator bytes
-    assert "legal_moves" in msgpack.unpackb(frames["seats"][1])["view"]
-    assert "legal_moves" not in msgpack.unpackb(frames["spectator"])["view"]
+    result = await database_sync_to_async(actions.submit_action)(game.pk, 0, 4, 0, "a", False)
+    encoded = await database_sync_to_async(frames.update_frames)(game, result)
+    assert encoded["seats"][0] is None  # seat 0 waits: it shares the spectator bytes
+    assert "legal_moves" in msgpack.unpackb(encoded["seats"][1])["view"]
+    assert "legal_moves" not in msgpack.unpackb(encoded["spectator"])["view"]
 
 
 async def test_every_rejection_code():
@@ -116,8 +116,8 @@ async def test_every_rejection_code():
     assert await rejected(a, {"type": "resign", "request_id": "a9"}) == "game_over"
     assert await amove_count(game.pk) == 2
 
-    waiting = await database_sync_to_async(services.create_game)("tictactoe", 2)
-    token = (await database_sync_to_async(services.take_seat)(waiting, None))[1]
+    waiting = await database_sync_to_async(seating.create_game)("tictactoe", 2)
+    token = (await database_sync_to_async(seating.take_seat)(waiting, None))[1]
     early = await connect(waiting.pk, token)
     assert await rejected(early, move(0, 0)) == "not_started"
     for client in (a, b, spectator, early):
@@ -128,7 +128,7 @@ async def test_rate_limited_then_closed_for_flooding():
     game, tokens = await anew_game()
     client = await connect(game.pk, tokens[0])
     codes = []
-    for _ in range(consumers.BUCKET_SIZE + consumers.MAX_DROPPED + 5):
+    for _ in range(protocol.BUCKET_SIZE + protocol.MAX_DROPPED + 5):
         await client.send({"type": "ping"})
     while True:
         message = await client.recv()
@@ -136,7 +136,7 @@ async def test_rate_limited_then_closed_for_flooding():
         if message["type"] == "closed":
             break
     assert "rate_limited" in codes
-    assert codes[-1] == consumers.CLOSE_POLICY_VIOLATION == 4008
+    assert codes[-1] == protocol.CloseCode.POLICY_VIOLATION == 4008
 
 
 async def test_duplicate_request_id_is_acked_again_and_applied_once():
@@ -185,7 +185,7 @@ async def test_reconnect_with_an_old_version_gets_the_missed_moves():
     for version, square in enumerate([0, 3, 1]):
         client = a if version % 2 == 0 else None
         if client is None:  # seat 1 is away: play its move through the service
-            await database_sync_to_async(services.submit_action)(game.pk, 1, square, version, None)
+            await database_sync_to_async(actions.submit_action)(game.pk, 1, square, version, None)
         else:
             await a.send(move(square, version))
             await a.expect("ack", skip=("update",))
@@ -233,7 +233,7 @@ async def test_bad_frames_get_errors_or_closes_and_change_nothing():
     await a.send_raw(text="{}")
     assert (await a.expect("closed"))["code"] == 4003
     c = await connect(game.pk, tokens[0])
-    await c.send_raw(b"\x80" * (consumers.MAX_FRAME_BYTES + 1))
+    await c.send_raw(b"\x80" * (protocol.MAX_FRAME_BYTES + 1))
     assert (await c.expect("closed"))["code"] == 4009
     assert await amove_count(game.pk) == 0
     # The other player is unaffected and the game goes on.
@@ -257,7 +257,7 @@ async def test_connection_checks_and_close_codes():
     await player.close()
     from channels.testing import WebsocketCommunicator
 
-    from game_server.asgi import application
+    from boardroom.asgi import application
 
     for path, headers in [
         (f"/ws/games/{game.pk}/", []),
@@ -287,11 +287,11 @@ def session_cookie_for(user) -> tuple:
 
 async def test_session_user_gets_their_seat_and_can_chat():
     def setup():
-        user = services.create_guest()
-        services.set_display_name(user, "Ada")
-        game = services.create_game("tictactoe", 2)
-        services.take_seat(game, user)
-        token = services.take_seat(game, None, name="bot")[1]
+        user = seating.create_guest()
+        seating.set_display_name(user, "Ada")
+        game = seating.create_game("tictactoe", 2)
+        seating.take_seat(game, user)
+        token = seating.take_seat(game, None, name="bot")[1]
         return game, token, session_cookie_for(user)
 
     game, token, cookie = await database_sync_to_async(setup)()

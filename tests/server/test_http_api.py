@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 import engine
-from game_server import services
+from game_server import actions, models, presence, seating
 from tests.server.helpers import new_game
 
 pytestmark = pytest.mark.django_db
@@ -57,8 +57,8 @@ def test_browser_posts_need_csrf_and_act_as_the_session_user(browser):
     game_id = created.json()["game"]["id"]
     seat = post(browser, f"/api/games/{game_id}/seats", {}, HTTP_X_CSRFTOKEN=browser.csrf).json()
     assert seat["seat"] == 0 and seat["ws_url"] == f"/ws/games/{game_id}/"
-    assert services.seat_for_user(game_id, services.Seat.objects.get(index=0).user) == 0
-    assert services.players(game_id)[0]["name"] == browser.me["name"]
+    assert seating.seat_for_user(game_id, models.Seat.objects.get(index=0).user) == 0
+    assert presence.players(game_id)[0]["name"] == browser.me["name"]
 
 
 def test_token_clients_create_games_and_take_seats_without_csrf(bot):
@@ -70,7 +70,7 @@ def test_token_clients_create_games_and_take_seats_without_csrf(bot):
     second = post(bot, f"/api/games/{game['id']}/seats", {"name": "beta", "index": 1})
     assert first.status_code == second.status_code == 201
     assert second.json()["game"]["status"] == "active"
-    assert services.seat_for_token(game["id"], second.json()["token"]) == 1
+    assert seating.seat_for_token(game["id"], second.json()["token"]) == 1
     assert "sessionid" not in bot.cookies
     full = post(bot, f"/api/games/{game['id']}/seats", {})
     assert full.status_code == 409 and full.json()["error"]["code"] == "game_full"
@@ -121,7 +121,7 @@ def test_record_of_a_finished_game_replays_to_its_outcome(bot):
     early = bot.get(f"/api/games/{game.pk}/record").json()
     assert early["seed"] is None and early["moves"] == []
     for version, square in enumerate([4, 0, 8, 2, 1, 7, 6, 5, 3]):
-        services.submit_action(game.pk, version % 2, square, version, None, broadcast=False)
+        actions.submit_action(game.pk, version % 2, square, version, None, broadcast=False)
     record = bot.get(f"/api/games/{game.pk}/record").json()
     assert record["seed"] == game.seed and record["game"]["status"] == "finished"
     game_engine = engine.get(record["game"]["kind"])
@@ -136,7 +136,7 @@ def test_record_of_a_finished_game_replays_to_its_outcome(bot):
 @pytest.mark.skipif("liars_dice" not in engine.names(), reason="liars_dice not registered")
 def test_record_of_an_unfinished_hidden_game_leaks_nothing(bot):
     game, _ = new_game("liars_dice", 2)
-    services.submit_action(game.pk, 0, ["bid", 1, 2], 0, None, broadcast=False)
+    actions.submit_action(game.pk, 0, ["bid", 1, 2], 0, None, broadcast=False)
     record = bot.get(f"/api/games/{game.pk}/record").json()
     assert record["seed"] is None and record["moves"] is None
     detail = bot.get(f"/api/games/{game.pk}").json()

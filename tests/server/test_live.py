@@ -1,4 +1,4 @@
-"""Real servers on real sockets: ``python -m game_server.serve`` subprocesses on a
+"""Real servers on real sockets: ``python -m boardroom.serve`` subprocesses on a
 temporary SQLite file, driven by the client library (``game_server.client``)."""
 
 from __future__ import annotations

@@ -46,15 +46,22 @@ async def test_a_burst_of_spectators_costs_a_few_presence_frames_ending_with_the
     await player.close()
 
 
-async def test_a_single_change_in_a_quiet_game_is_announced_at_once():
+async def test_a_single_change_in_a_quiet_game_is_announced_at_once(monkeypatch):
+    waits = []
+    send = presence.Coalescer.send
+
+    async def recording_send(self, game_id, layer, wait):
+        waits.append(wait)
+        await send(self, game_id, layer, wait)
+
+    monkeypatch.setattr(presence.Coalescer, "send", recording_send)
     game, tokens = await anew_game()
     player = await connect(game.pk, tokens[0])
     await presence_frames(player, 0)
-    await asyncio.sleep(presence.INTERVAL)
-    loop = asyncio.get_running_loop()
-    start = loop.time()
+    await asyncio.sleep(presence.INTERVAL)  # quiet for a whole interval
+    waits.clear()
     watcher = await connect(game.pk)
     await presence_frames(player, 1)
-    assert loop.time() - start < presence.INTERVAL
+    assert waits == [0]  # scheduled with no wait, not held for the interval
     await watcher.close()
     await player.close()

@@ -5,59 +5,60 @@ from __future__ import annotations
 import pytest
 
 import engine
-from game_server import services
+from game_server import actions, presence, protocol, seating
 from game_server.models import Game, Move, Seat
+from game_server.state import cache, load_state
 from tests.server.helpers import new_game
 
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    services.cache.clear()
+    cache.clear()
     yield
-    services.cache.clear()
+    cache.clear()
 
 
 def submit(game, seat, data, version, request_id=None):
-    return services.submit_action(game.pk, seat, data, version, request_id, broadcast=False)
+    return actions.submit_action(game.pk, seat, data, version, request_id, broadcast=False)
 
 
 @pytest.mark.django_db
 def test_create_and_take_seats():
-    game = services.create_game("connect4", 2)
+    game = seating.create_game("connect4", 2)
     assert game.status == "waiting" and game.options == {} and isinstance(game.seed, int)
-    seat, token = services.take_seat(game, None, name="bot")
+    seat, token = seating.take_seat(game, None, name="bot")
     assert seat.index == 0 and seat.token_hash != token and len(token) > 30
-    assert services.seat_for_token(game.pk, token) == 0
-    assert services.seat_for_token(game.pk, token + "x") is None
-    with pytest.raises(services.Rejected) as taken:
-        services.take_seat(game, None, index=0)
+    assert seating.seat_for_token(game.pk, token) == 0
+    assert seating.seat_for_token(game.pk, token + "x") is None
+    with pytest.raises(protocol.Rejected) as taken:
+        seating.take_seat(game, None, index=0)
     assert taken.value.code == "seat_taken"
-    services.take_seat(game, None, index=1)
+    seating.take_seat(game, None, index=1)
     game.refresh_from_db()
     assert game.status == "active" and game.started_at is not None
-    with pytest.raises(services.Rejected) as full:
-        services.take_seat(game, None)
+    with pytest.raises(protocol.Rejected) as full:
+        seating.take_seat(game, None)
     assert full.value.code == "game_full"
     for kind, players, options, code in [
         ("nope", 2, None, "unknown_game"),
         ("tictactoe", 3, None, "invalid_players"),
         ("tictactoe", 2, {"size": 4}, "invalid_options"),
     ]:
-        with pytest.raises(services.Rejected) as bad:
-            services.create_game(kind, players, options)
+        with pytest.raises(protocol.Rejected) as bad:
+            seating.create_game(kind, players, options)
         assert bad.value.code == code
 
 
 @pytest.mark.django_db
 def test_a_user_retaking_a_seat_gets_a_new_token():
-    user = services.create_guest()
-    game = services.create_game("tictactoe", 2)
-    seat, old = services.take_seat(game, user)
-    again, new = services.take_seat(game, user)
+    user = seating.create_guest()
+    game = seating.create_game("tictactoe", 2)
+    seat, old = seating.take_seat(game, user)
+    again, new = seating.take_seat(game, user)
     assert seat.pk == again.pk and old != new
-    assert services.seat_for_token(game.pk, old) is None
-    assert services.seat_for_token(game.pk, new) == 0
-    assert services.seat_for_user(game.pk, user) == 0
+    assert seating.seat_for_token(game.pk, old) is None
+    assert seating.seat_for_token(game.pk, new) == 0
+    assert seating.seat_for_user(game.pk, user) == 0
 
 
 @pytest.mark.django_db
@@ -79,7 +80,7 @@ def test_submit_action_stores_moves_and_finishes_the_game():
     ]  # fmt: skip
     duplicate = submit(game, 0, 0, 0, "r0")
     assert duplicate.duplicate and duplicate.version == 1
-    with pytest.raises(services.Rejected) as over:
+    with pytest.raises(protocol.Rejected) as over:
         submit(game, 1, 8, 5, "late")
     assert over.value.code == "game_over"
 
@@ -99,11 +100,11 @@ def test_rejections_store_nothing():
         ((0, {"action": "accept_draw"}, 0, "h"), "no_draw_offer"),
     ]
     for (seat, data, version, request_id), code in cases:
-        with pytest.raises(services.Rejected) as rejected:
+        with pytest.raises(protocol.Rejected) as rejected:
             submit(game, seat, data, version, request_id)
         assert rejected.value.code == code, (data, rejected.value)
-    with pytest.raises(services.Rejected) as missing:
-        services.submit_action("nosuchgame", 0, 0, 0, "z")
+    with pytest.raises(protocol.Rejected) as missing:
+        actions.submit_action("nosuchgame", 0, 0, 0, "z")
     assert missing.value.code == "not_found"
     assert Move.objects.count() == 0
 
@@ -116,9 +117,9 @@ def test_a_writer_that_read_an_old_version_loses_on_the_ply_constraint(monkeypat
     submit(game, 0, 4, 0, "first")
     stale = Game.objects.get(pk=game.pk)
     stale.version = 0  # what the second writer read before the first one committed
-    monkeypatch.setattr(services, "_lock_game", lambda game_id: stale)
-    services.cache.clear()
-    with pytest.raises(services.Rejected) as rejected:
+    monkeypatch.setattr(actions, "_lock_game", lambda game_id: stale)
+    cache.clear()
+    with pytest.raises(protocol.Rejected) as rejected:
         submit(game, 0, 0, 0, "second")
     assert rejected.value.code == "stale_version"
     assert list(Move.objects.values_list("request_id", flat=True)) == ["first"]
@@ -129,10 +130,10 @@ def test_cache_is_checked_against_the_database(monkeypatch):
     game, _ = new_game("connect4")
     submit(game, 0, 3, 0)
     submit(game, 1, 3, 1)
-    assert services.cache.get(game.pk).ply == 2
+    assert cache.get(game.pk).ply == 2
     # Another process stores two moves: this process replays only those two.
     game_engine = engine.get("connect4")
-    state = services.cache.get(game.pk)
+    state = cache.get(game.pk)
     for seat, column in [(0, 4), (1, 4)]:
         state = game_engine.apply(state, column, seat)
         Move.objects.create(game=game, ply=state.ply, seat=seat, data=column)
@@ -143,20 +144,20 @@ def test_cache_is_checked_against_the_database(monkeypatch):
         engine.Game, "apply", lambda self, *args: applied.append(args[1]) or original(self, *args)
     )
     game.refresh_from_db()
-    assert services.load_state(game).position == state.position
+    assert load_state(game).position == state.position
     assert applied == [4, 4]
     # A cached state ahead of the database (a rolled-back write) is not trusted.
-    services.cache.put(game.pk, game_engine.apply(state, 0, 0))
-    assert services.load_state(game).ply == 4
+    cache.put(game.pk, game_engine.apply(state, 0, 0))
+    assert load_state(game).ply == 4
 
 
 @pytest.mark.django_db
 def test_seat_of_a_token_client_and_players():
     game, _ = new_game()
-    assert [p["name"] for p in services.players(game.pk)] == ["p0", "p1"]
+    assert [p["name"] for p in presence.players(game.pk)] == ["p0", "p1"]
     assert Seat.objects.filter(game=game).count() == 2
-    services.connect(game.pk, "chan-1", 0)
-    services.connect(game.pk, "chan-2", None)
-    assert services.presence(game.pk)["spectators"] == 1
-    assert [p["connected"] for p in services.players(game.pk)] == [True, False]
-    assert services.clear_connections() == 2
+    presence.admit_game_socket(game.pk, "chan-1", 0, None)
+    presence.admit_game_socket(game.pk, "chan-2", None, None)
+    assert presence.presence(game.pk)["spectators"] == 1
+    assert [p["connected"] for p in presence.players(game.pk)] == [True, False]
+    assert presence.clear_connections() == 2

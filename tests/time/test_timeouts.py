@@ -13,8 +13,9 @@ from django.db import connection
 from django.utils import timezone
 
 import engine
-from game_server import services, timeouts
+from game_server import actions, protocol, seating, timeouts
 from game_server.models import Game, Move
+from game_server.state import load_state
 from lobby import ratings
 from tests.server.helpers import anew_game, connect, new_game
 from tests.server.test_consumer import session_cookie_for
@@ -68,14 +69,14 @@ def test_each_time_control_kind_sets_a_deadline():
         else:
             left = (game.deadline - timezone.now()).total_seconds()
             assert seconds - 2 < left <= seconds
-    with pytest.raises(services.Rejected) as info:
-        services.create_game("tictactoe", 2, time_control={"kind": "hourglass"})
+    with pytest.raises(protocol.Rejected) as info:
+        seating.create_game("tictactoe", 2, time_control={"kind": "hourglass"})
     assert info.value.code == "invalid_time_control"
 
 
 def test_the_sweeper_times_out_a_game_nobody_is_connected_to():
     game, _ = new_game(time_control=MOVE_10)
-    services.submit_action(game.pk, 0, 4, 0, "a")
+    actions.submit_action(game.pk, 0, 4, 0, "a")
     assert timeouts.sweep(later(5)) == 0
     assert timeouts.sweep(later(11)) == 1
     game.refresh_from_db()
@@ -90,7 +91,7 @@ def test_the_sweeper_times_out_a_game_nobody_is_connected_to():
 def test_two_sweepers_at_once_store_the_timeout_exactly_once(monkeypatch):
     game, _ = new_game(time_control=MOVE_10)
     barrier = threading.Barrier(2)
-    real_submit = services.submit_action
+    real_submit = actions.submit_action
     calls = []
 
     def submit_together(*args, **kwargs):
@@ -98,7 +99,7 @@ def test_two_sweepers_at_once_store_the_timeout_exactly_once(monkeypatch):
         barrier.wait(10)  # both sweepers have read the game before either writes
         return real_submit(*args, **kwargs)
 
-    monkeypatch.setattr(services, "submit_action", submit_together)
+    monkeypatch.setattr(actions, "submit_action", submit_together)
     errors = []
 
     def sweeper():
@@ -144,13 +145,13 @@ async def test_a_late_move_is_refused_after_the_timeout_is_stored():
 
 def test_many_player_timeout_removes_only_that_seat():
     game, _ = new_game("liars_dice", 3, time_control={"kind": "move", "seconds": 5})
-    state = services.load_state(game)
+    state = load_state(game)
     game_engine = engine.get("liars_dice")
     [late] = game_engine.to_move(state)
     timeouts.sweep(later(6))
     game.refresh_from_db()
     assert game.status == "active" and game.version == 1
-    state = services.load_state(game)
+    state = load_state(game)
     assert late not in game_engine.active_seats(state)
     assert len(game_engine.active_seats(state)) == 2
     assert game.deadline is not None and game.clock["running"] == list(game_engine.to_move(state))
@@ -201,30 +202,30 @@ async def test_nobody_away_or_spectators_cannot_claim():
 
 def test_a_game_with_fewer_than_two_moves_is_aborted_and_unrated(settings):
     settings.ABANDON_GRACE = 0
-    users = [services.create_guest() for _ in range(2)]
-    game = services.create_game("tictactoe", 2, rated=True)
+    users = [seating.create_guest() for _ in range(2)]
+    game = seating.create_game("tictactoe", 2, rated=True)
     for user in users:
-        services.take_seat(game, user)
-    services.submit_action(game.pk, 0, 4, 0, "a")
+        seating.take_seat(game, user)
+    actions.submit_action(game.pk, 0, 4, 0, "a")
     result = timeouts.claim_win(game.pk, 0, "claim")  # seat 1 never connected
     game.refresh_from_db()
     assert result.version == 2 and result.data == {"action": "abort"}
     assert game.status == "aborted" and game.outcome["reason"] == "aborted"
     assert game.outcome["winners"] == [] and game.outcome["draw"] is False
     assert ratings.apply_game(game.pk) == []
-    with pytest.raises(services.Rejected) as info:
-        services.submit_action(game.pk, 1, 0, 2, "late")
+    with pytest.raises(protocol.Rejected) as info:
+        actions.submit_action(game.pk, 1, 0, 2, "late")
     assert info.value.code == "game_over"
 
 
 def test_abandonment_wins_are_rated_like_any_other_win(settings):
     settings.ABANDON_GRACE = 0
-    users = [services.create_guest() for _ in range(2)]
-    game = services.create_game("tictactoe", 2, rated=True)
+    users = [seating.create_guest() for _ in range(2)]
+    game = seating.create_game("tictactoe", 2, rated=True)
     for user in users:
-        services.take_seat(game, user)
-    services.submit_action(game.pk, 0, 4, 0, "a")
-    services.submit_action(game.pk, 1, 0, 1, "b")
+        seating.take_seat(game, user)
+    actions.submit_action(game.pk, 0, 4, 0, "a")
+    actions.submit_action(game.pk, 1, 0, 1, "b")
     timeouts.claim_win(game.pk, 0)
     game.refresh_from_db()
     assert game.outcome["reason"] == "abandonment" and game.status == "finished"
@@ -236,12 +237,12 @@ async def test_correspondence_game_resumes_from_another_session_of_the_same_user
     settings.ABANDON_GRACE = 0
 
     def setup():
-        user = services.create_guest()
-        game = services.create_game(
+        user = seating.create_guest()
+        game = seating.create_game(
             "tictactoe", 2, time_control={"kind": "correspondence", "days": 3}
         )
-        services.take_seat(game, user)
-        _, token = services.take_seat(game, name="friend")
+        seating.take_seat(game, user)
+        _, token = seating.take_seat(game, name="friend")
         return game, token, session_cookie_for(user), session_cookie_for(user)
 
     game, friend_token, phone, laptop = await database_sync_to_async(setup)()
@@ -291,7 +292,7 @@ async def test_spectator_delay_holds_back_spectators_but_not_players():
 
 def test_spectator_delay_also_holds_back_the_record_and_the_replay(client):
     game, _ = new_game(spectator_delay=600)
-    services.submit_action(game.pk, 0, 4, 0, "first")
+    actions.submit_action(game.pk, 0, 4, 0, "first")
     record = client.get(f"/api/games/{game.pk}/record").json()
     replay = client.get(f"/games/{game.pk}/replay.json").json()
     assert record["moves"] == [] and [ply["ply"] for ply in replay["plies"]] == [0]
@@ -326,10 +327,10 @@ def test_lobby_requests_carry_the_time_control_into_the_game():
     )
     casual = matchmaking.parse_request("tictactoe")
     assert request.bucket != casual.bucket  # only the same clock is matched together
-    users = [services.create_guest() for _ in range(2)]
+    users = [seating.create_guest() for _ in range(2)]
     game, _ = start_game(request.kind, request.options, [Player(user=u) for u in users])
     assert game.time_control == FISCHER and game.spectator_delay == 5
     assert game.options == {} and game.deadline is not None
-    with pytest.raises(services.Rejected) as info:
+    with pytest.raises(protocol.Rejected) as info:
         matchmaking.parse_request("tictactoe", options={"time_control": {"kind": "x"}})
     assert info.value.code == "invalid_time_control"

@@ -3,7 +3,9 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import health, metrics, views
+from game_server import metrics, views
+
+from . import health
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -9,14 +9,14 @@ import os
 
 from django.core.asgi import get_asgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "game_server.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "boardroom.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from boardroom.routing import websocket_urlpatterns  # noqa: E402
 from game_server.lifecycle import TrackConnections  # noqa: E402
-from game_server.routing import websocket_urlpatterns  # noqa: E402
 from game_server.security import OriginOrSeatTokenValidator  # noqa: E402
 
 application = ProtocolTypeRouter(

@@ -67,8 +67,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-ROOT_URLCONF = "game_server.urls"
-ASGI_APPLICATION = "game_server.asgi.application"
+ROOT_URLCONF = "boardroom.urls"
+ASGI_APPLICATION = "boardroom.asgi.application"
 
 TEMPLATES = [
     {
@@ -122,7 +122,7 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Threads (each with its own database connection) that store the moves of different
-# games in parallel (game_server.services.in_action_thread). SQLite has one writer at a
+# games in parallel (game_server.actions.in_action_thread). SQLite has one writer at a
 # time: there they stay on Channels' one database thread.
 ACTION_THREADS = env_int(
     "ACTION_THREADS", 1 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else 4
@@ -199,7 +199,7 @@ MAX_SOCKETS_PER_SEAT = env_int("MAX_SOCKETS_PER_SEAT", 4)
 # the others may claim the win, and how often each process sweeps for expired clocks.
 ABANDON_GRACE = env_float("ABANDON_GRACE", 60.0)
 SWEEP_INTERVAL = env_float("SWEEP_INTERVAL", 1.0)
-# Presence rows name the process that holds the socket (python -m game_server.serve sets it).
+# Presence rows name the process that holds the socket (python -m boardroom.serve sets it).
 SERVER_ID = os.environ.get("BOARDROOM_SERVER_ID", "local")
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -15,7 +15,3 @@ def test_missing_service_skips_outside_ci(monkeypatch):
     monkeypatch.setattr(conftest, "IN_CI", False)
     with pytest.raises(pytest.skip.Exception):
         conftest.require_service("Nothing", "redis://127.0.0.1:1/0")
-
-
-def test_services_of_this_machine_are_up(redis_url, postgres_url):
-    assert conftest._reachable(redis_url) and conftest._reachable(postgres_url)

@@ -1,4 +1,4 @@
-"""Serve Boardroom with daphne: ``python -m game_server.serve [--host H] [--port N]``.
+"""Serve Boardroom with daphne: ``python -m boardroom.serve [--host H] [--port N]``.
 
 The one way the project starts a server (``make run``, the real-socket tests). Daphne's
 options are chosen here on purpose rather than left at their defaults:
@@ -47,7 +47,7 @@ HTTP_TIMEOUT = 60
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m game_server.serve", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m boardroom.serve", description=__doc__)
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("-v", "--verbosity", type=int, default=1, choices=(0, 1, 2, 3))
@@ -57,7 +57,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> None:
     args = parse_args(argv)
     faulthandler.register(signal.SIGUSR1)  # `kill -USR1 <pid>`: every thread's stack to stderr
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "game_server.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "boardroom.settings")
     # Unique per replica (containers have their own host names) and stable across restarts.
     os.environ.setdefault("BOARDROOM_SERVER_ID", f"{socket.gethostname()}:{args.port}")
     logging.basicConfig(level=logging.INFO if args.verbosity > 1 else logging.WARNING)
@@ -67,10 +67,10 @@ def main(argv=None) -> None:
     from daphne.server import Server
     from django.db import DatabaseError
 
-    from game_server.asgi import application
-    from game_server.consumers import MAX_FRAME_BYTES
+    from boardroom.asgi import application
     from game_server.lifecycle import install_graceful_shutdown
-    from game_server.services import clear_connections
+    from game_server.presence import clear_connections
+    from game_server.protocol import MAX_FRAME_BYTES
 
     try:
         clear_connections()

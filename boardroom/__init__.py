@@ -1,0 +1,1 @@
+"""The Django project: settings, ASGI application, URL and WebSocket routes, the server command."""

@@ -1,0 +1,186 @@
+"""What clients are sent about a game: snapshots, catch-up, and updates of stored actions.
+
+Every stored action is broadcast once per game (:func:`broadcast_action`) as a
+``game.update`` channel-layer message holding the already-encoded frame of each distinct
+viewer (:func:`update_frames`); each consumer forwards the bytes for its role as they
+are. A client that missed updates asks for the ones after its version (:func:`catch_up`)
+or gets a fresh :func:`snapshot`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import time
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.utils import timezone
+
+import engine
+
+from . import clocks, metrics, presence, state
+from .models import Game, Move
+from .protocol import encode
+from .state import action_name
+
+RESYNC_MAX_MOVES = 200
+
+logger = logging.getLogger(__name__)
+
+
+def game_summary(game: Game) -> dict:
+    def iso(value):
+        return None if value is None else value.isoformat()
+
+    return {
+        "id": game.pk,
+        "kind": game.kind,
+        "title": engine.get(game.kind).title,
+        "status": game.status,
+        "num_players": game.num_players,
+        "options": game.options,
+        "rated": game.rated,
+        "version": game.version,
+        "created_at": iso(game.created_at),
+        "started_at": iso(game.started_at),
+        "finished_at": iso(game.finished_at),
+        "outcome": game.outcome,
+        "time_control": game.time_control,
+        "spectator_delay": game.spectator_delay,
+    }
+
+
+def clock_fields(game: Game) -> dict:
+    """``clock`` and ``server_time`` (epoch seconds) for the frames carrying a state."""
+    now = time.time()
+    return {"clock": clocks.data(game.time_control, game.clock, game.deadline, now)} | {
+        "server_time": now
+    }
+
+
+def visible_version(game: Game, seat: int | None) -> int:
+    """The version ``seat`` may see: a spectator of a game with a spectator delay sees
+    only the actions stored more than ``spectator_delay`` seconds ago, until it is over."""
+    if seat is not None or not game.spectator_delay or game.over:
+        return game.version
+    cutoff = timezone.now() - datetime.timedelta(seconds=game.spectator_delay)
+    older = Move.objects.filter(game_id=game.pk, created_at__lte=cutoff, ply__lte=game.version)
+    return older.order_by("-ply").values_list("ply", flat=True).first() or 0
+
+
+def snapshot(game_id: str, seat: int | None) -> dict:
+    """The ``snapshot`` message for ``seat`` (None: a spectator). Raises
+    ``Game.DoesNotExist``."""
+    game = Game.objects.get(pk=game_id)
+    game.version = visible_version(game, seat)  # spectator delay: an older state
+    current = state.load_state(game)
+    return {
+        **clock_fields(game),
+        "type": "snapshot",
+        "game": game_summary(game),
+        "version": game.version,
+        "seat": seat,
+        **presence.presence(game_id),
+        "view": engine.get(game.kind).view(current, seat),
+        "status": game.status,
+        "outcome": game.outcome,
+    }
+
+
+def catch_up(game_id: str, seat: int | None, from_version) -> dict:
+    """The ``moves`` message bringing a client at ``from_version`` up to date, or a
+    ``snapshot`` when moves cannot be shown (hidden information, too far behind, or
+    ``from_version`` is not a version of this game)."""
+    game = Game.objects.get(pk=game_id)
+    game_engine = engine.get(game.kind)
+    behind = game.version - from_version if isinstance(from_version, int) else -1
+    if game_engine.rules.hidden_information or not 0 <= behind <= RESYNC_MAX_MOVES:
+        return snapshot(game_id, seat)
+    if visible_version(game, seat) != game.version:
+        return snapshot(game_id, seat)
+    stored = Move.objects.filter(game_id=game_id, ply__gt=from_version, ply__lte=game.version)
+    moves = [
+        {
+            "version": ply,
+            "seat": mover,
+            "action": action_name(data),
+            "move": data,
+            "description": description,
+        }
+        for ply, mover, data, description in stored.order_by("ply").values_list(
+            "ply", "seat", "data", "description"
+        )
+    ]
+    return {
+        "type": "moves",
+        "seat": seat,
+        "from_version": from_version,
+        "version": game.version,
+        "moves": moves,
+        "view": game_engine.view(state.load_state(game), seat),
+        "status": game.status,
+        "outcome": game.outcome,
+        **clock_fields(game),
+    }
+
+
+def update_frames(game: Game, result) -> dict:
+    """The ``update`` frame of one stored action (an ``actions.ActionResult`` with its
+    ``state``), encoded once per distinct viewer.
+
+    Returns ``{"spectator": bytes, "seats": [bytes | None, ...]}``: a seat with ``None``
+    receives the spectator bytes. In a perfect-information game only the seats to move
+    (whose view lists their legal moves) get their own encoding; with hidden information
+    every seat does, and the move itself is only shown to the seat that made it.
+    """
+    game_engine = engine.get(game.kind)
+    after = result.state
+    hidden = game_engine.rules.hidden_information
+    to_move = set(game_engine.to_move(after))
+    clock = clock_fields(game)
+
+    def frame(seat):
+        show_move = not hidden or seat == result.seat
+        return encode(
+            {
+                "type": "update",
+                "version": result.version,
+                "seat": result.seat,
+                "action": action_name(result.data),
+                "move": result.data if show_move else None,
+                "description": result.description if show_move else "",
+                "view": game_engine.view(after, seat),
+                "status": game.status,
+                "outcome": result.outcome,
+                **clock,
+            }
+        )
+
+    seats = [frame(seat) if hidden or seat in to_move else None for seat in range(game.num_players)]
+    return {"spectator": frame(None), "seats": seats}
+
+
+def broadcast_action(game: Game, result) -> None:
+    """Send the stored action to the game's group. A channel layer that fails (Redis
+    down) does not undo the stored action: it is logged and counted, and clients catch
+    up from their version when they reconnect (``game_server.lifecycle``)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    start = time.perf_counter()
+    message = {"type": "game.update", "version": result.version, **update_frames(game, result)}
+    try:
+        try:
+            async_to_sync(layer.group_send)(presence.group_name(game.pk), message)
+        except Exception:
+            # Once more: after a Redis restart the pooled connection is stale and only
+            # the next attempt opens a new one.
+            async_to_sync(layer.group_send)(presence.group_name(game.pk), message)
+    except Exception:
+        metrics.BROADCAST_FAILURES.inc()
+        logger.exception(
+            "game %s: version %s was stored but not broadcast", game.pk, result.version
+        )
+        return
+    metrics.BROADCAST_SECONDS.observe(time.perf_counter() - start)

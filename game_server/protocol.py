@@ -1,0 +1,249 @@
+"""The protocol's vocabulary and its edge: codes, close codes, field checks, msgpack frames.
+
+Everything a client can be told by name is defined here once, so that the code, the
+tests and ``docs/protocol.md`` speak one vocabulary (``tests/test_protocol_doc.py``
+compares :class:`Code` and :class:`CloseCode` with the document's tables):
+
+* :class:`Code`: every error or rejection code the server sends (HTTP bodies, the game
+  socket's ``reject``/``error``, the lobby socket's ``error``); the engine's own codes
+  (``engine/errors.py``) pass through unchanged.
+* :class:`CloseCode`: every WebSocket close code the application uses.
+* :class:`Rejected` (a refusal with a code) and :class:`Malformed` (a frame or field the
+  protocol does not allow, answered with ``malformed``).
+* :func:`field`, :func:`text_field`, :func:`request_id_field`: validation at the edge.
+  Every text a client sends passes :func:`clean_text`: NUL and other control characters
+  are refused before anything reaches the database.
+* :class:`MsgpackWebsocketConsumer`: the one base of both sockets, as Channels'
+  ``AsyncJsonWebsocketConsumer`` is for JSON: binary frames only, a size limit, a general
+  message bucket with a flood close, decoding, dispatch to ``handlers`` by ``type``.
+"""
+
+from __future__ import annotations
+
+import enum
+import unicodedata
+from typing import Any
+
+import msgpack
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from .limits import TokenBucket
+
+# The game socket's path; game_server.security reads the game of a token client from it.
+GAME_SOCKET_PATH = r"^/?ws/games/(?P<game_id>[A-Za-z0-9_-]{1,16})/$"
+MAX_FRAME_BYTES = 16384  # the protocol's client frame limit (daphne is set to it too)
+MAX_REQUEST_ID = 64
+BUCKET_SIZE = 20  # messages
+BUCKET_RATE = 10.0  # messages per second
+MAX_DROPPED = 50  # rate-limited messages before the connection is closed (4008)
+
+
+class Code(enum.StrEnum):
+    """Every code the server itself sends (see ``docs/protocol.md``, *Codes*)."""
+
+    # the move path (game socket ``reject``; HTTP errors)
+    NOT_A_PLAYER = "not_a_player"
+    STALE_VERSION = "stale_version"
+    GAME_OVER = "game_over"
+    NOT_STARTED = "not_started"
+    NOT_FOUND = "not_found"
+    MALFORMED = "malformed"
+    UNAVAILABLE = "unavailable"  # the database cannot be reached: nothing was stored, retry
+    OUT_OF_TIME = "out_of_time"  # the acting seat's clock ran out first
+    SERVER_ONLY = "server_only"  # a client sent an action only the server applies (abort...)
+    GRACE_PERIOD = "grace_period"  # claim_win: the away seat may still come back
+    NOT_ABANDONED = "not_abandoned"  # claim_win: nobody is away (or a correspondence game)
+    REPEATED_CHAT = "repeated_chat"
+    # frames the server could not read or dropped (``error``)
+    UNKNOWN_TYPE = "unknown_type"
+    RATE_LIMITED = "rate_limited"
+    # HTTP only
+    SEAT_TAKEN = "seat_taken"
+    GAME_FULL = "game_full"
+    INVALID_TIME_CONTROL = "invalid_time_control"
+    CSRF_FAILED = "csrf_failed"
+    # the lobby
+    LOGIN_REQUIRED = "login_required"
+    ALREADY_QUEUED = "already_queued"
+    IN_A_GAME = "in_a_game"
+    AT_A_TABLE = "at_a_table"
+    TABLE_NOT_OPEN = "table_not_open"
+    NOT_CREATOR = "not_creator"
+    QUEUEING = "queueing"
+    NOT_OVER = "not_over"
+
+
+class CloseCode(enum.IntEnum):
+    """WebSocket close codes of the application. Daphne (Autobahn) only lets an
+    application close with 1000 or 3000-4999, so the codes standing for standard ones are
+    4000 + the standard code (1003, 1008, 1009). Daphne itself closes frames over its
+    limit with 1009 (:data:`DAPHNE_TOO_BIG`) before the application sees them."""
+
+    UNSUPPORTED_DATA = 4003  # a text frame
+    POLICY_VIOLATION = 4008  # flooding
+    TOO_BIG = 4009  # a frame over MAX_FRAME_BYTES reached the consumer
+    RECONNECT = 4012  # shutting down or lost the channel layer: reconnect with ?version=
+    FORBIDDEN = 4403  # a seat token not valid for this game
+    UNKNOWN_GAME = 4404
+    TOO_MANY_SOCKETS = 4429  # over a concurrent-socket cap
+
+
+DAPHNE_TOO_BIG = 1009
+
+
+class Rejected(Exception):
+    """An action or request the server refuses. ``code`` is sent to the client."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class Malformed(Exception):
+    """A frame or field the protocol does not allow; answered with ``malformed``."""
+
+
+# -- validation at the edge ------------------------------------------------------------------
+def has_control_characters(text: str) -> bool:
+    """NUL, other C0/C1 controls (tab and newline aside) and lone surrogates: never in a
+    name, a chat line or an identifier (PostgreSQL refuses NUL outright)."""
+    return any(unicodedata.category(char) in ("Cc", "Cs") and char not in "\t\n" for char in text)
+
+
+def clean_text(value: Any, name: str, max_length: int, min_length: int = 1) -> str:
+    """``value`` stripped, if it is a string of ``min_length``-``max_length`` characters
+    without control characters; else :class:`Malformed`."""
+    if not isinstance(value, str):
+        raise Malformed(f"{name!r} must be str")
+    value = value.strip()
+    if not min_length <= len(value) <= max_length:
+        raise Malformed(f"{name!r} has {min_length}-{max_length} characters")
+    if has_control_characters(value):
+        raise Malformed(f"{name!r} contains control characters")
+    return value
+
+
+def is_identifier(value: Any, max_length: int = 200) -> bool:
+    """A printable string usable as an id (game ids, table codes, tokens)."""
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= max_length
+        and value.isprintable()
+        and not value.isspace()
+    )
+
+
+def field(message: dict, name: str, kind: type, optional: bool = False):
+    """``message[name]`` if it has type ``kind`` (bool is never an int; strings carry no
+    control characters)."""
+    value = message.get(name)
+    if value is None and optional:
+        return None
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise Malformed(f"{name!r} must be {kind.__name__}")
+    if kind is str and has_control_characters(value):
+        raise Malformed(f"{name!r} contains control characters")
+    return value
+
+
+def request_id_field(message: dict) -> str:
+    request_id = field(message, "request_id", str)
+    if not 1 <= len(request_id) <= MAX_REQUEST_ID:
+        raise Malformed(f"a request id has 1-{MAX_REQUEST_ID} characters")
+    return request_id
+
+
+# -- frames ------------------------------------------------------------------------------------
+def encode(message: dict) -> bytes:
+    return msgpack.packb(message, use_bin_type=True)
+
+
+def decode(data: bytes):
+    """The message in a client frame, or :class:`Malformed`."""
+    try:
+        return msgpack.unpackb(data, raw=False)
+    except Exception:  # any unreadable bytes (the unpacker raises many types)
+        raise Malformed("not a msgpack frame") from None
+
+
+class MsgpackWebsocketConsumer(AsyncWebsocketConsumer):
+    """Binary msgpack frames both ways, checked at the edge, dispatched by ``type``.
+
+    Subclasses set ``handlers`` (``{type: async method(self, message)}``) and may override
+    :meth:`admitted` (False: the frame is ignored, e.g. before the socket joined),
+    :meth:`limit` (a per-type bucket), :meth:`refuse` (how a refused message is
+    answered) and :meth:`send_error`."""
+
+    handlers: dict = {}
+    dropped = 0
+
+    async def websocket_connect(self, message):
+        self.bucket = TokenBucket(BUCKET_SIZE, BUCKET_RATE)
+        await super().websocket_connect(message)
+
+    def admitted(self) -> bool:
+        return True
+
+    async def limit(self, message: dict) -> str | None:
+        """None to go on, or why the message is dropped (``rate_limited``); may raise
+        :class:`Rejected` to refuse it."""
+        return None
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if bytes_data is None:
+            await self.close(CloseCode.UNSUPPORTED_DATA)
+            return
+        if len(bytes_data) > MAX_FRAME_BYTES:
+            await self.close(CloseCode.TOO_BIG)
+            return
+        if not self.admitted():
+            return
+        if not self.bucket.take():
+            await self.rate_limited("", None)
+            return
+        try:
+            message = decode(bytes_data)
+        except Malformed as exc:
+            await self.send_error(Code.MALFORMED, str(exc))
+            return
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+            await self.send_error(Code.MALFORMED, "a message is a map with a string 'type'")
+            return
+        handler = self.handlers.get(message["type"])
+        if handler is None:
+            await self.send_error(Code.UNKNOWN_TYPE, f"unknown message type {message['type']!r}")
+            return
+        try:
+            why = await self.limit(message)
+            if why is not None:
+                await self.rate_limited(why, message["type"])
+                return
+            await handler(self, message)
+        except (Malformed, Rejected) as exc:
+            await self.refuse(message, exc)
+
+    async def refuse(self, message: dict, exc: Malformed | Rejected) -> None:
+        """Answer a message a handler refused: an ``error`` with its code."""
+        if isinstance(exc, Rejected):
+            await self.send_error(exc.code, exc.message, message["type"])
+        else:
+            await self.send_error(Code.MALFORMED, str(exc), message["type"])
+
+    async def rate_limited(self, why: str, about: str | None):
+        """Drop the message (error ``rate_limited``); close with 4008 when flooding."""
+        self.dropped += 1
+        if self.dropped > MAX_DROPPED:
+            await self.close(CloseCode.POLICY_VIOLATION)
+        else:
+            await self.send_error(Code.RATE_LIMITED, why, about)
+
+    async def close(self, code=None, reason=None):
+        # Autobahn accepts only a plain int as a close code (an IntEnum becomes 1011).
+        await super().close(None if code is None else int(code), reason)
+
+    async def send_message(self, message: dict):
+        await self.send(bytes_data=encode(message))
+
+    async def send_error(self, code: str, message: str, about: str | None = None):
+        await self.send_message({"type": "error", "code": code, "message": message})

@@ -1,0 +1,119 @@
+"""Game states: rebuilt from the seed and the stored move log, cached per process.
+
+The move log is the truth (``game_server.models``). :func:`replay` is the one place that
+turns stored moves into states; state loading, delayed spectators' frames and the
+replay page all use it. :class:`StateCache` keeps the latest committed state of recent
+games; a cached state is used only after checking it against the game's stored version,
+and only the missing moves are replayed onto it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import engine
+from engine import EngineError
+
+from .models import Game, Move
+
+CACHE_SIZE = 512
+
+
+class StateCache:
+    """A small thread-safe LRU of ``game id -> state``. Only committed states are put in;
+    readers still compare the version with the database."""
+
+    def __init__(self, size: int = CACHE_SIZE):
+        self.size = size
+        self._items: OrderedDict[str, engine.State] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, game_id: str) -> engine.State | None:
+        with self._lock:
+            state = self._items.get(game_id)
+            if state is not None:
+                self._items.move_to_end(game_id)
+            return state
+
+    def put(self, game_id: str, state: engine.State) -> None:
+        with self._lock:
+            current = self._items.get(game_id)
+            if current is not None and current.ply > state.ply:
+                return
+            self._items[game_id] = state
+            self._items.move_to_end(game_id)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+cache = StateCache()
+
+
+def action_name(data) -> str:
+    return data["action"] if isinstance(data, dict) else "move"
+
+
+def describe(game_engine: engine.Game, state: engine.State, data) -> str:
+    try:
+        return game_engine.describe_move(state, data)[:100]
+    except (EngineError, TypeError, ValueError, KeyError, IndexError):
+        return ""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One stored action replayed: the state ``before`` it and the ``state`` after."""
+
+    ply: int
+    seat: int
+    data: Any
+    description: str
+    request_id: str | None
+    stored_at: float
+    before: engine.State
+    state: engine.State
+
+
+def replay(
+    game: Game, start: engine.State | None = None, upto: int | None = None
+) -> Iterator[Step]:
+    """The game's stored actions after ``start`` (default: the initial state) up to
+    version ``upto`` (default: ``game.version``), each applied to the state before it.
+    Raises ``EngineError`` on a move log the engine refuses (a corrupt log)."""
+    game_engine = engine.get(game.kind)
+    state = start or game_engine.initial_state(game.num_players, game.seed, game.options)
+    upto = game.version if upto is None else upto
+    if state.ply >= upto:
+        return
+    stored = Move.objects.filter(game_id=game.pk, ply__gt=state.ply, ply__lte=upto)
+    rows = stored.order_by("ply").values_list(
+        "ply", "seat", "data", "description", "request_id", "created_at"
+    )
+    for ply, seat, data, description, request_id, created_at in rows:
+        before, state = state, game_engine.apply(state, data, seat)
+        description = description or describe(game_engine, before, data)
+        yield Step(ply, seat, data, description, request_id, created_at.timestamp(), before, state)
+
+
+def load_state(game: Game) -> engine.State:
+    """The state after the game's ``version`` stored moves (``game`` as read from the
+    database). Starts from the cached state when it is not ahead of the database and
+    replays only the moves stored after it."""
+    state = cache.get(game.pk)
+    if state is None or state.ply > game.version or state.seed != game.seed:
+        state = engine.get(game.kind).initial_state(game.num_players, game.seed, game.options)
+    if state.ply < game.version:
+        for step in replay(game, state):
+            state = step.state
+        if state.ply != game.version:
+            raise RuntimeError(f"game {game.pk}: the move log does not reach {game.version}")
+        cache.put(game.pk, state)
+    return state
