@@ -19,10 +19,12 @@ export function backoffDelay(attempt, random = Math.random) {
 // after the backoff delay (returned, in ms); `succeeded()` resets the count once a
 // connection opened; `cancel()` drops the pending retry.
 export class Backoff {
-  constructor(retry, { setTimer = setTimeout, clearTimer = clearTimeout, random = Math.random } = {}) {
+  constructor(retry, { setTimer, clearTimer, random = Math.random } = {}) {
     this.retry = retry;
-    this.setTimer = setTimer;
-    this.clearTimer = clearTimer;
+    // Wrapped, not stored bare: a browser's setTimeout called as a method of another
+    // object throws "Illegal invocation".
+    this.setTimer = setTimer || ((fn, ms) => setTimeout(fn, ms));
+    this.clearTimer = clearTimer || ((id) => clearTimeout(id));
     this.random = random;
     this.attempt = 0;
     this.timer = null;

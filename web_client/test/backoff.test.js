@@ -55,3 +55,22 @@ test("Backoff schedules one retry at a time, counts attempts and resets", () => 
   assert.equal(clock.timers.size, 0);
   assert.equal(retries, 1);
 });
+
+test("the default timers are called as plain functions (a browser's setTimeout as a method throws)", async () => {
+  const realSet = globalThis.setTimeout;
+  let thisArg = "unset";
+  globalThis.setTimeout = function (fn, ms) {
+    thisArg = this;
+    return realSet(fn, ms);
+  };
+  try {
+    let retried = false;
+    const backoff = new Backoff(() => (retried = true), { random: () => 0 });
+    backoff.schedule();
+    assert.ok(thisArg === undefined || thisArg === globalThis, "setTimeout was called on the Backoff");
+    await new Promise((resolve) => realSet(resolve, 250));
+    assert.ok(retried);
+  } finally {
+    globalThis.setTimeout = realSet;
+  }
+});
