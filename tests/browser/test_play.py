@@ -49,6 +49,8 @@ def test_connect4_full_game_reload_reconnect_and_spectator(new_page, artifacts):
     wait_version(yellow, 3)
     expect(yellow.locator('.c4-cell[data-seat="0"]')).to_have_count(2)
     expect(yellow.locator('.c4-cell[data-seat="1"]')).to_have_count(1)
+    # The moves before the snapshot come from the record, one HTTP request later.
+    expect(yellow.locator("#moves")).to_have_attribute("data-count", "3")
     assert move_list(yellow) == ["d", "d", "c"]
 
     # A dropped connection comes back by itself and catches up without duplicates.

@@ -7,22 +7,27 @@
 // `position`, `to_move`, `outcome`, `text` (FEN and the like) and, for the seat to move,
 // `legal_moves`. Boards only ever offer moves found in `legal_moves`, so a click can
 // never produce a move the server has not listed; the server still has the last word.
+// No rules are computed here: what is legal comes from `legal_moves`, the position from
+// `position` in each game's one format (positions.js reads them; the list of the fields
+// read is at the top of that file).
 
-const h = (tag, attrs = {}, ...children) => {
-  const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "class") el.className = value;
-    else if (key === "text") el.textContent = value;
-    else if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
-    else el.setAttribute(key, value === true ? "" : value);
-  }
-  for (const child of children.flat()) {
-    if (child !== null && child !== undefined) el.append(child);
-  }
-  return el;
-};
-export { h };
+import { h } from "./dom.js";
+import {
+  checkersPath,
+  checkersSquareAt,
+  connect4Grid,
+  connect4LastDisc,
+  isWhitePiece,
+  kingSquare,
+  parseCheckersFen,
+  parseFen,
+  reversiCells,
+  reversiSquare,
+  ticTacToeMarks,
+  ticTacToeSquareName,
+  ticTacToeWinningLine,
+  uciSquares,
+} from "./positions.js";
 
 const sameMove = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
@@ -73,7 +78,7 @@ class TicTacToeBoard extends BaseBoard {
     this.grid = h("div", { class: "grid ttt", role: "grid", "aria-label": "Tic-tac-toe board" });
     this.cells = [];
     for (let i = 0; i < 9; i++) {
-      const name = "abc"[i % 3] + (3 - Math.floor(i / 3));
+      const name = ticTacToeSquareName(i);
       const cell = h("button", {
         class: "cell",
         type: "button",
@@ -89,10 +94,10 @@ class TicTacToeBoard extends BaseBoard {
   }
 
   draw() {
-    const board = String(this.view.position);
-    const line = winningLine(board);
+    const marks = ticTacToeMarks(this.view.position);
+    const line = ticTacToeWinningLine(marks, this.view.outcome);
     this.cells.forEach((cell, i) => {
-      const mark = board[i];
+      const mark = marks[i];
       cell.textContent = mark === "-" ? "" : mark === "x" ? "✕" : "◯";
       cell.dataset.mark = mark;
       cell.classList.toggle("legal", this.isLegal(i));
@@ -102,26 +107,7 @@ class TicTacToeBoard extends BaseBoard {
   }
 }
 
-const TTT_LINES = [
-  [0, 1, 2], [3, 4, 5], [6, 7, 8], [0, 3, 6], [1, 4, 7], [2, 5, 8], [0, 4, 8], [2, 4, 6],
-];
-function winningLine(board) {
-  return TTT_LINES.find(([a, b, c]) => board[a] !== "-" && board[a] === board[b] && board[b] === board[c]);
-}
-
 // ---------------------------------------------------------------- connect four
-export function connect4Grid(history) {
-  // grid[row][column], row 0 at the top; values 0/1 for the seat, null for empty.
-  const grid = Array.from({ length: 6 }, () => Array(7).fill(null));
-  const heights = Array(7).fill(0);
-  [...String(history)].forEach((digit, ply) => {
-    const column = Number(digit) - 1;
-    const row = 5 - heights[column]++;
-    grid[row][column] = ply % 2;
-  });
-  return grid;
-}
-
 class Connect4Board extends BaseBoard {
   constructor(root, opts) {
     super(root, opts);
@@ -166,11 +152,11 @@ class Connect4Board extends BaseBoard {
   }
 
   draw() {
-    const history = String(this.view.position ?? this.view.text ?? "");
+    const history = this.view.position;
     const grid = connect4Grid(history);
-    const lastColumn = history.length ? Number(history.at(-1)) - 1 : null;
-    let lastRow = null;
-    if (lastColumn !== null) lastRow = grid.findIndex((row) => row[lastColumn] !== null);
+    const last = connect4LastDisc(history);
+    const lastColumn = last ? last.column : null;
+    const lastRow = last ? last.row : null;
     this.columns.forEach((col, c) => {
       col.classList.toggle("legal", this.isLegal(c));
       col.classList.toggle("kbd", document.activeElement === this.grid && this.focusColumn === c);
@@ -233,23 +219,6 @@ class SquareBoard extends BaseBoard {
 const GLYPHS = { k: "♚", q: "♛", r: "♜", b: "♝", n: "♞", p: "♟" };
 const PIECE_NAMES = { k: "king", q: "queen", r: "rook", b: "bishop", n: "knight", p: "pawn" };
 
-export function parseFen(fen) {
-  const [placement, turn] = String(fen).split(" ");
-  const board = {};
-  placement.split("/").forEach((rankText, i) => {
-    const rank = 8 - i;
-    let file = 0;
-    for (const ch of rankText) {
-      if (/\d/.test(ch)) file += Number(ch);
-      else {
-        board["abcdefgh"[file] + rank] = ch;
-        file++;
-      }
-    }
-  });
-  return { board, turn };
-}
-
 class ChessBoard extends SquareBoard {
   constructor(root, opts) {
     super(root, opts, { label: "Chess board", cls: "chess" });
@@ -268,11 +237,7 @@ class ChessBoard extends SquareBoard {
   }
 
   fen() {
-    const v = this.view;
-    if (v.position && typeof v.position.fen === "string") return v.position.fen;
-    if (typeof v.text === "string") return v.text;
-    if (typeof v.position === "string") return v.position;
-    return "8/8/8/8/8/8/8/8 w - - 0 1";
+    return this.view.position.fen;
   }
 
   movesFrom(square) {
@@ -296,7 +261,7 @@ class ChessBoard extends SquareBoard {
     } else if (this.movesFrom(name).length) {
       this.selected = name;
     } else if (board[name]) {
-      const mine = (board[name] === board[name].toUpperCase()) === (turn === "w");
+      const mine = isWhitePiece(board[name]) === (turn === "w");
       this.hint(mine ? "That piece has no legal moves." : "That is not your piece.");
     }
     this.draw();
@@ -340,9 +305,8 @@ class ChessBoard extends SquareBoard {
     this.layout(this.opts.seat === 1);
     const targets = new Set(this.selected ? this.movesFrom(this.selected).map((m) => m.slice(2, 4)) : []);
     const movable = new Set(this.legal.map((m) => String(m).slice(0, 2)));
-    const lastMove = this.view.position?.last_move ?? this.opts.lastMove;
-    const last = typeof lastMove === "string" ? lastMove : "";
-    const checkSquare = this.view.position?.check ? kingSquare(board, turn) : null;
+    const last = uciSquares(this.view.position.last_move);
+    const checkSquare = this.view.position.check ? kingSquare(board, turn) : null;
     for (const cell of this.cells) {
       const name = cell.info.name;
       const piece = board[name];
@@ -357,42 +321,14 @@ class ChessBoard extends SquareBoard {
       cell.classList.toggle("target", targets.has(name));
       cell.classList.toggle("capture", targets.has(name) && !!piece);
       cell.classList.toggle("movable", movable.has(name));
-      cell.classList.toggle("last", last.slice(0, 2) === name || last.slice(2, 4) === name);
+      cell.classList.toggle("last", last.includes(name));
       cell.classList.toggle("check", checkSquare === name);
     }
   }
 }
 
-function kingSquare(board, turn) {
-  const king = turn === "w" ? "K" : "k";
-  return Object.keys(board).find((sq) => board[sq] === king) || null;
-}
-
 // ---------------------------------------------------------------- checkers
-// PDN numbering: square n has index n-1, row = index div 4 (row 0 is black's back row,
-// drawn at the top for white), column = 2 * (index mod 4) + (1 on even rows).
-export function checkersSquareAt(row, col) {
-  if ((row + col) % 2 === 0) return null;
-  return row * 4 + Math.floor(col / 2) + 1;
-}
-
-export function parseCheckersFen(fen) {
-  const pieces = {};
-  const fields = String(fen).replace(/\.$/, "").split(":");
-  const turn = fields[0];
-  for (const field of fields.slice(1)) {
-    const colour = field[0];
-    for (const part of field.slice(1).split(",")) {
-      if (!part) continue;
-      const king = part.startsWith("K");
-      const range = part.replace("K", "").split("-").map(Number);
-      const [from, to] = [range[0], range[1] ?? range[0]];
-      for (let n = from; n <= to; n++) pieces[n] = { colour, king };
-    }
-  }
-  return { turn, pieces };
-}
-
+// Squares are named by their PDN number (positions.js checkersSquareAt).
 class CheckersBoard extends SquareBoard {
   constructor(root, opts) {
     super(root, opts, { label: "Checkers board", cls: "checkers" });
@@ -409,14 +345,13 @@ class CheckersBoard extends SquareBoard {
   }
 
   fen() {
-    const v = this.view;
-    return typeof v.text === "string" ? v.text : v.position?.fen || "B:W:B";
+    return this.view.position.fen;
   }
 
   // Moves are "11-15" or "15x24x31"; a path is the list of squares clicked so far.
   matching(path) {
     return this.legal.filter((m) => {
-      const squares = String(m).split(/[-x]/);
+      const squares = checkersPath(m);
       return path.every((sq, i) => squares[i] === sq);
     });
   }
@@ -424,7 +359,7 @@ class CheckersBoard extends SquareBoard {
   clickSquare(name) {
     const path = [...this.path, name];
     const matches = this.matching(path);
-    const complete = matches.find((m) => String(m).split(/[-x]/).length === path.length);
+    const complete = matches.find((m) => checkersPath(m).length === path.length);
     if (complete && matches.length === 1) {
       this.path = [];
       this.attempt(complete);
@@ -446,9 +381,9 @@ class CheckersBoard extends SquareBoard {
     const { pieces } = parseCheckersFen(this.fen());
     this.layout(this.opts.seat === 0);
     const matches = this.path.length ? this.matching(this.path) : [];
-    const next = new Set(matches.map((m) => String(m).split(/[-x]/)[this.path.length]).filter(Boolean));
-    const movable = new Set(this.legal.map((m) => String(m).split(/[-x]/)[0]));
-    const last = this.opts.lastMove ? String(this.opts.lastMove).split(/[-x]/) : [];
+    const next = new Set(matches.map((m) => checkersPath(m)[this.path.length]).filter(Boolean));
+    const movable = new Set(this.legal.map((m) => checkersPath(m)[0]));
+    const last = this.opts.lastMove ? checkersPath(this.opts.lastMove) : [];
     for (const cell of this.cells) {
       const name = cell.info.name;
       const piece = cell.info.playable === false ? null : pieces[name];
@@ -469,21 +404,8 @@ class CheckersBoard extends SquareBoard {
 }
 
 // ---------------------------------------------------------------- reversi
-// Squares 0-63 with a1 = 0, h1 = 7, a8 = 56. Row 0 of the drawing is rank 8.
-export function reversiCells(position) {
-  // Accept a 64-character string (index 0 = a1) or an object carrying one.
-  let text = position;
-  if (position && typeof position === "object") {
-    text = position.board ?? position.cells ?? position.squares ?? "";
-  }
-  if (Array.isArray(text)) return text.map((v) => (v === 0 || v === "0" ? 0 : v === 1 || v === "1" ? 1 : null));
-  return [...String(text)].slice(0, 64).map((ch) => {
-    if ("bBxX0".includes(ch)) return 0;
-    if ("wWoO1".includes(ch)) return 1;
-    return null;
-  });
-}
-
+// Squares 0-63 with a1 = 0, h1 = 7, a8 = 56 (positions.js reversiSquare). Row 0 of the
+// drawing is rank 8.
 class ReversiBoard extends SquareBoard {
   constructor(root, opts) {
     super(root, opts, { label: "Reversi board", cls: "reversi" });
@@ -492,8 +414,8 @@ class ReversiBoard extends SquareBoard {
   }
 
   squareInfo(row, col) {
-    const index = (7 - row) * 8 + col;
-    return { name: String(index), rankLabel: String(8 - row), fileLabel: "abcdefgh"[col], algebraic: "abcdefgh"[col] + (8 - row) };
+    const { index, name } = reversiSquare(row, col);
+    return { name: String(index), rankLabel: String(8 - row), fileLabel: "abcdefgh"[col], algebraic: name };
   }
 
   clickSquare(name) {
@@ -530,13 +452,13 @@ class LiarsDiceBoard extends BaseBoard {
   }
 
   draw() {
-    const p = this.view.position || {};
+    const p = this.view.position;
     const seat = this.opts.seat;
     const names = this.opts.names || [];
     const nameOf = (s) => names[s] || `Seat ${s + 1}`;
-    const counts = p.dice_counts || [];
-    const own = Array.isArray(p.dice) ? p.dice : null;
-    const bids = p.bids || [];
+    const counts = p.dice_counts;
+    const own = p.dice; // null for a spectator
+    const bids = p.bids;
     const bid = bids.length ? bids[bids.length - 1] : null;
     const reveal = p.last_reveal;
     const parts = [
@@ -546,7 +468,7 @@ class LiarsDiceBoard extends BaseBoard {
         bid ? `${bid.quantity} × ${PIPS[bid.face]}` : "No bid yet",
         bid ? h("span", { class: "muted", text: ` — ${nameOf(bid.seat)} bids ${bid.quantity} ${bid.face}s` }) : null,
       ),
-      h("div", { class: "muted dice-info", text: `Round ${p.round ?? 1} · ${p.total_dice ?? 0} dice on the table` }),
+      h("div", { class: "muted dice-info", text: `Round ${p.round} · ${p.total_dice} dice on the table` }),
       h(
         "div",
         { class: "dice-seats" },

@@ -1,138 +1,173 @@
 // The game page (/games/<id>/): play, or watch read-only, one live game.
+//
+// Everything the page knows is in one store (store.js): the game as the socket last
+// heard it (see socket.js initialGameState), the chat log, the message line, the
+// signed-in user, the rematch offers and which seats were seen connected. The socket
+// writes the server's messages into it; `render` draws from it after every change.
+// The only other module-level values are DOM handles (`ui`: the board component and
+// the lobby socket opened for rematches), which are not state.
 
-import { createBoard, h } from "./boards.js";
-import {
-  api,
-  copyText,
-  formatClock,
-  me,
-  resultText,
-  SEAT_STYLE,
-  seatStyle,
-  setConnectionState,
-  setupNameButton,
-  timeControlLabel,
-  toast,
-} from "./common.js";
-import { GameSocket, LobbySocket } from "./socket.js";
+import { createBoard } from "./boards.js";
+import { clockRuns } from "./clock.js";
+import { api, copyText, me, setConnectionState, setupNameButton, toast } from "./common.js";
+import { h } from "./dom.js";
+import { bottomSeat, formatClock, fullTime, resultText, SEAT_STYLE, seatStyle, timeControlLabel } from "./format.js";
+import { ACTION_TEXT, culpritSeat, flaggedSeats, lastMoveData, moveText, movesOnly, numberedRows } from "./movelist.js";
+import { ABORT_BELOW_VERSION, ACTIONS, HTTP_ERROR, isOver, MAX_CHAT_LENGTH, REJECT, STATUS } from "./protocol.js";
+import { GameSocket, initialGameState, LobbySocket } from "./socket.js";
+import { createStore } from "./store.js";
 
 const page = document.getElementById("game-page");
 const gameId = page.dataset.gameId;
 const $ = (id) => document.getElementById(id);
 
-const socket = new GameSocket(gameId);
-window.boardroom = { socket }; // for the browser tests and curious developers
+const MAX_CHAT_LINES = 200;
+const MESSAGE_MS = 6000;
 
-let board = null;
-let boardKind = null;
-let user = null;
-let bannerDismissedAt = null;
-let messageTimer = null;
-let lastSeenPresence = null;
+const store = createStore({
+  ...initialGameState(),
+  chat: [], // [{id, who?, text, cls}] (cls "sys" for the page's own lines)
+  chatCounter: 0,
+  message: null, // {id, text, kind, code}: the line under the status
+  user: null, // the signed-in (or guest) user, from /api/me
+  rematch: null, // the lobby's last `rematch` message about this game
+  bannerDismissedAt: null, // the version at which the result banner was closed
+  presenceSeen: null, // Map seat -> connected, from the last presence we compared
+  everConnected: new Set(), // seats seen connected at least once ("is back" vs "joined")
+});
+const socket = new GameSocket(gameId, store);
+window.boardroom = { socket, store }; // for the browser tests and curious developers
+
+const ui = { board: null, boardKind: null, lobby: null };
 
 const REJECTIONS = {
-  illegal_move: "That move is not legal here.",
-  not_your_turn: "It is not your turn.",
-  malformed_move: "The server could not read that move.",
-  game_over: "The game is over.",
-  not_a_player: "You are watching this game: only its players can move.",
-  not_started: "The game has not started yet: it is waiting for players.",
-  stale_version: "The position changed before your move arrived. Try again.",
+  [REJECT.ILLEGAL_MOVE]: "That move is not legal here.",
+  [REJECT.NOT_YOUR_TURN]: "It is not your turn.",
+  [REJECT.MALFORMED_MOVE]: "The server could not read that move.",
+  [REJECT.GAME_OVER]: "The game is over.",
+  [REJECT.NOT_A_PLAYER]: "You are watching this game: only its players can move.",
+  [REJECT.NOT_STARTED]: "The game has not started yet: it is waiting for players.",
+  [REJECT.STALE_VERSION]: "The position changed before your move arrived. Try again.",
   rate_limited: "Slow down a little.",
-  no_draw_offer: "There is no draw offer to answer.",
-  draw_already_offered: "You have already offered a draw.",
-  invalid_seat: "You are no longer playing in this game.",
-  out_of_time: "Your time ran out before the move arrived.",
-  grace_period: "Your opponent may still come back: wait for the countdown.",
-  not_abandoned: "Nobody has left the game.",
+  [REJECT.NO_DRAW_OFFER]: "There is no draw offer to answer.",
+  [REJECT.DRAW_ALREADY_OFFERED]: "You have already offered a draw.",
+  [REJECT.INVALID_SEAT]: "You are no longer playing in this game.",
+  [REJECT.OUT_OF_TIME]: "Your time ran out before the move arrived.",
+  [REJECT.GRACE_PERIOD]: "Your opponent may still come back: wait for the countdown.",
+  [REJECT.NOT_ABANDONED]: "Nobody has left the game.",
 };
 
-function showMessage(text, kind = "error") {
-  const el = $("message");
-  el.textContent = text;
-  el.dataset.kind = kind;
-  el.hidden = false;
-  clearTimeout(messageTimer);
-  messageTimer = setTimeout(() => {
-    el.hidden = true;
-  }, 6000);
+// ------------------------------------------------------------------ messages and chat
+function showMessage(text, kind = "error", code) {
+  const id = (store.state.message?.id ?? 0) + 1;
+  store.update({ message: { id, text, kind, code } });
+  setTimeout(() => {
+    if (store.state.message?.id === id) store.update({ message: null });
+  }, MESSAGE_MS);
 }
 
 function clearMessage() {
-  $("message").hidden = true;
+  store.update({ message: null });
+}
+
+function renderMessage() {
+  const el = $("message");
+  const message = store.state.message;
+  if (!message) {
+    el.hidden = true;
+    return;
+  }
+  el.textContent = message.text;
+  el.dataset.kind = message.kind;
+  if (message.code) el.dataset.code = message.code;
+  el.hidden = false;
+}
+
+// A chat line: `who` (bold, "name:") and `text`, or a system line (cls "sys").
+function addChat(line) {
+  store.update((s) => ({
+    chat: [...s.chat, { ...line, id: s.chatCounter + 1 }].slice(-MAX_CHAT_LINES),
+    chatCounter: s.chatCounter + 1,
+  }));
+}
+
+// Appends the lines not shown yet and drops the ones the store let go.
+function renderChat() {
+  const log = $("chat-log");
+  const lines = store.state.chat;
+  const shown = Number(log.dataset.last || 0);
+  for (const line of lines) {
+    if (line.id <= shown) continue;
+    const nodes = line.who ? [h("span", { class: "who", text: `${line.who}:` }), line.text] : line.text;
+    log.append(h("li", { class: line.cls || "" }, nodes));
+  }
+  while (log.children.length > lines.length) log.firstChild.remove();
+  log.dataset.last = String(lines.at(-1)?.id ?? shown);
+  log.scrollTop = log.scrollHeight;
 }
 
 // ------------------------------------------------------------------ names and seats
 function nameOf(seat) {
-  const player = socket.players.find((p) => p.seat === seat);
-  const style = seatStyle(boardKind || socket.view?.game, seat);
-  return player?.name || (socket.players.length ? "Open seat" : style.label);
+  const s = store.state;
+  const player = s.players.find((p) => p.seat === seat);
+  const style = seatStyle(ui.boardKind || s.view?.game, seat);
+  return player?.name || (s.players.length ? "Open seat" : style.label);
 }
 
 function names() {
-  return socket.players.map((p) => p.name || `Seat ${p.seat + 1}`);
+  return store.state.players.map((p) => p.name || `Seat ${p.seat + 1}`);
 }
 
 function isSeated() {
-  return socket.seat !== null && socket.seat !== undefined;
+  const seat = store.state.seat;
+  return seat !== null && seat !== undefined;
 }
 
-function bottomSeat(kind) {
-  if (isSeated()) return socket.seat;
-  return kind === "checkers" ? 1 : 0;
+function isPlaying() {
+  const s = store.state;
+  return isSeated() && s.status === STATUS.ACTIVE && (s.view?.active_seats || []).includes(s.seat);
 }
 
 // ------------------------------------------------------------------ rendering
 function render() {
-  const view = socket.view;
+  const s = store.state;
+  const view = s.view;
   if (!view) return;
   const kind = view.game;
-  if (!board || boardKind !== kind) {
-    boardKind = kind;
-    board = createBoard(kind, $("board"), { onMove: onBoardMove });
+  if (!ui.board || ui.boardKind !== kind) {
+    ui.boardKind = kind;
+    ui.board = createBoard(kind, $("board"), { onMove: onBoardMove });
     page.dataset.kind = kind;
-    document.title = `Boardroom · ${socket.game?.title || kind}`;
+    document.title = `Boardroom · ${s.game?.title || kind}`;
   }
-  const active = socket.status === "active";
-  const myTurn = active && isSeated() && view.to_move.includes(socket.seat);
-  board.render(view, {
-    seat: socket.seat,
-    interactive: myTurn && !socket.busy,
-    lastMove: lastMoveData(),
+  const myTurn = s.status === STATUS.ACTIVE && isSeated() && view.to_move.includes(s.seat);
+  ui.board.render(view, {
+    seat: s.seat,
+    interactive: myTurn && !s.busy,
+    lastMove: lastMoveData(s.moves),
     names: names(),
   });
-  page.dataset.version = String(socket.version);
-  page.dataset.status = socket.status || "";
-  page.dataset.seat = isSeated() ? String(socket.seat) : "";
+  page.dataset.version = String(s.version);
+  page.dataset.status = s.status || "";
+  page.dataset.seat = isSeated() ? String(s.seat) : "";
   page.dataset.toMove = view.to_move.join(",");
   renderStrips(kind);
   renderStatus(myTurn);
   renderActions();
-  renderMoves(kind);
+  renderMoves();
   renderBanner();
-  $("spectators").textContent = socket.spectators
-    ? `${socket.spectators} watching`
-    : "";
-  $("spectators").dataset.count = String(socket.spectators);
-}
-
-function lastMoveData() {
-  for (let i = socket.moves.length - 1; i >= 0; i--) {
-    const entry = socket.moves[i];
-    if (entry && entry.action === "move") return entry.move;
-    if (entry && entry.action !== "move") continue;
-    return null;
-  }
-  return null;
+  $("spectators").textContent = s.spectators ? `${s.spectators} watching` : "";
+  $("spectators").dataset.count = String(s.spectators);
 }
 
 function playerChip(seat) {
-  const view = socket.view;
-  const player = socket.players.find((p) => p.seat === seat);
+  const s = store.state;
+  const view = s.view;
+  const player = s.players.find((p) => p.seat === seat);
   const style = seatStyle(view.game, seat);
-  const toMove = socket.status === "active" && view.to_move.includes(seat);
-  const offered = (view.draw_offers || []).includes(seat);
-  const out = view.active_seats && !view.active_seats.includes(seat);
+  const toMove = s.status === STATUS.ACTIVE && view.to_move.includes(seat);
+  const offered = view.draw_offers.includes(seat);
+  const out = !view.active_seats.includes(seat);
   return h(
     "div",
     { class: `player${toMove ? " to-move" : ""}${out ? " out" : ""}`, "data-seat": seat },
@@ -143,7 +178,7 @@ function playerChip(seat) {
       "data-connected": player?.connected ? "1" : "0",
     }),
     h("span", { class: "pname", text: player?.name || (player?.taken ? `Seat ${seat + 1}` : "Open seat") }),
-    seat === socket.seat ? h("span", { class: "you", text: "(you)" }) : null,
+    seat === s.seat ? h("span", { class: "you", text: "(you)" }) : null,
     offered ? h("span", { class: "tag", text: "offers a draw" }) : null,
     h("span", { class: "tag away", "data-grace": seat, hidden: "" }),
     clockElement(seat),
@@ -156,20 +191,12 @@ function playerChip(seat) {
 const LOW_TIME = 10;
 
 function timeControl() {
-  return socket.clock?.time_control || socket.game?.time_control || null;
-}
-
-// The allowance a full clock bar stands for: the per-move limit or the Fischer bank.
-function fullTime() {
-  const tc = timeControl();
-  if (!tc) return null;
-  if (tc.kind === "move") return tc.seconds;
-  if (tc.kind === "correspondence") return tc.days * 86400;
-  return tc.initial;
+  const s = store.state;
+  return s.clock?.time_control || s.game?.time_control || null;
 }
 
 function clockElement(seat) {
-  if (!socket.clock) return null;
+  if (!store.state.clock) return null;
   const el = h(
     "span",
     { class: "clock", "data-clock": seat, role: "timer", "aria-label": "time left" },
@@ -180,52 +207,39 @@ function clockElement(seat) {
   return el;
 }
 
-// Seats whose clock ran out (the server then resets a per-move clock; show the flag).
-function flaggedSeats() {
-  const seats = new Set(socket.moves.filter((e) => e?.action === "timeout").map((e) => e.seat));
-  const outcome = socket.outcome;
-  if (!seats.size && outcome?.reason === "timeout") {
-    const losers = [...Array(socket.view?.players || 0).keys()].filter((s) => !outcome.winners.includes(s));
-    if (losers.length === 1) seats.add(losers[0]);
-  }
-  return seats;
-}
-
 function updateClock(el, seat) {
-  const flagged = flaggedSeats().has(seat);
+  const s = store.state;
+  const flagged = flaggedSeats(s.moves, s.outcome, s.view?.players).has(seat);
   const left = flagged ? 0 : socket.remaining(seat);
   if (left === null) {
     el.hidden = true;
     return;
   }
-  const running = socket.clockRuns(seat);
+  const running = clockRuns(s.clock, s.status, seat);
   const state = left <= 0 && (running || flagged) ? "flag" : left < LOW_TIME ? "low" : "ok";
   const text = formatClock(left);
   const time = el.firstChild;
   if (time.textContent !== text) time.textContent = text;
   if (el.dataset.running !== (running ? "1" : "0")) el.dataset.running = running ? "1" : "0";
   if (el.dataset.state !== state) el.dataset.state = state;
-  const full = fullTime();
+  const full = fullTime(timeControl());
   const fraction = full ? Math.min(1, left / full) : 1;
   el.style.setProperty("--left", fraction.toFixed(3));
 }
 
 // Seats that are away (no connection) with a grace period: see "Abandonment".
 function awaySeats() {
-  if (socket.status !== "active") return [];
-  return socket.players.filter((p) => p.grace_until && !p.connected && p.seat !== socket.seat);
+  const s = store.state;
+  if (s.status !== STATUS.ACTIVE) return [];
+  return s.players.filter((p) => p.grace_until && !p.connected && p.seat !== s.seat);
 }
 
 function graceLeft(player) {
   return Math.max(0, player.grace_until - socket.serverNow());
 }
 
-function isPlaying() {
-  return isSeated() && socket.status === "active" && (socket.view?.active_seats || []).includes(socket.seat);
-}
-
 function tickClocks() {
-  if (!socket.view) return;
+  if (!store.state.view) return;
   for (const el of document.querySelectorAll(".clock[data-clock]")) updateClock(el, Number(el.dataset.clock));
   const away = new Map(awaySeats().map((p) => [p.seat, p]));
   for (const el of document.querySelectorAll(".tag.away[data-grace]")) {
@@ -250,8 +264,8 @@ function renderAway() {
   const waiting = away.filter((p) => graceLeft(p) > 0);
   const gone = away.filter((p) => graceLeft(p) <= 0);
   const canClaim = isPlaying() && gone.length > 0;
-  // Fewer than two actions stored: the claim aborts the game instead (no result).
-  const aborts = (socket.version ?? 0) < 2;
+  // Too few actions stored: the claim aborts the game instead (no result).
+  const aborts = (store.state.version ?? 0) < ABORT_BELOW_VERSION;
   const lines = [];
   for (const p of waiting) {
     lines.push(`${p.name || `Seat ${p.seat + 1}`} disconnected: ${formatClock(graceLeft(p))} to come back.`);
@@ -284,53 +298,56 @@ function renderAway() {
 
 // Smooth countdowns: ten times a second while a clock or a grace period runs.
 setInterval(() => {
-  if (socket.status !== "active") return;
-  if (socket.clock?.running?.length || awaySeats().length) tickClocks();
+  const s = store.state;
+  if (s.status !== STATUS.ACTIVE) return;
+  if (s.clock?.running?.length || awaySeats().length) tickClocks();
 }, 100);
 
 function renderStrips(kind) {
-  const n = socket.view.players;
+  const s = store.state;
+  const n = s.view.players;
   const top = $("strip-top");
   const bottom = $("strip-bottom");
   if (n === 2) {
-    const b = bottomSeat(kind);
+    const b = bottomSeat(kind, isSeated() ? s.seat : null);
     top.replaceChildren(playerChip(1 - b));
     bottom.replaceChildren(playerChip(b));
     bottom.hidden = false;
   } else {
-    top.replaceChildren(...Array.from({ length: n }, (_, s) => playerChip(s)));
+    top.replaceChildren(...Array.from({ length: n }, (_, seat) => playerChip(seat)));
     bottom.hidden = true;
   }
   for (const strip of [top, bottom]) {
-    strip.classList.toggle("with-clock", Boolean(socket.clock));
+    strip.classList.toggle("with-clock", Boolean(s.clock));
     strip.classList.toggle("multi", n !== 2);
   }
   tickClocks();
 }
 
 function renderStatus(myTurn) {
-  const view = socket.view;
+  const s = store.state;
+  const view = s.view;
   const el = $("status");
   let title;
   let sub = "";
-  if (socket.status === "waiting") {
-    const free = socket.players.filter((p) => !p.taken).length;
+  if (s.status === STATUS.WAITING) {
+    const free = s.players.filter((p) => !p.taken).length;
     title = `Waiting for ${free === 1 ? "an opponent" : `${free} more players`}`;
     sub = isSeated() ? "Share the link so someone can join." : "A seat is free: you can join.";
-  } else if (socket.status === "finished" || socket.status === "aborted") {
+  } else if (isOver(s.status)) {
     const result = outcomeText();
     title = result.title;
     sub = result.reason;
   } else if (myTurn) {
-    title = socket.busy ? "Sending your move…" : "Your turn";
+    title = s.busy ? "Sending your move…" : "Your turn";
   } else {
-    const movers = view.to_move.map((s) => nameOf(s));
+    const movers = view.to_move.map((seat) => nameOf(seat));
     title = movers.length ? `${movers.join(" & ")} to move` : "…";
   }
   if (!sub) {
     if (isSeated()) {
-      const style = seatStyle(view.game, socket.seat);
-      sub = SEAT_STYLE[view.game] ? `You play ${style.label}` : `You are seat ${socket.seat + 1}`;
+      const style = seatStyle(view.game, s.seat);
+      sub = SEAT_STYLE[view.game] ? `You play ${style.label}` : `You are seat ${s.seat + 1}`;
     } else {
       sub = "You are watching";
     }
@@ -345,14 +362,13 @@ function renderStatus(myTurn) {
 }
 
 function renderActions() {
-  const view = socket.view;
+  const s = store.state;
   const seated = isSeated();
-  const active = socket.status === "active";
-  const over = socket.status === "finished" || socket.status === "aborted";
-  const playing = seated && active && (view.active_seats || []).includes(socket.seat);
-  const offers = view.draw_offers || [];
-  const iOffered = offers.includes(socket.seat);
-  const othersOffered = offers.some((s) => s !== socket.seat);
+  const over = isOver(s.status);
+  const playing = isPlaying();
+  const offers = s.view.draw_offers;
+  const iOffered = offers.includes(s.seat);
+  const othersOffered = offers.some((seat) => seat !== s.seat);
   $("btn-resign").hidden = !playing;
   $("btn-draw").hidden = !playing || iOffered || othersOffered;
   $("btn-accept").hidden = !playing || iOffered || !othersOffered;
@@ -362,7 +378,7 @@ function renderActions() {
   if (over && seated) lobbySocket(); // hear the other players' rematch offers
   $("btn-replay").hidden = !over;
   let join = $("btn-join");
-  const canJoin = socket.status === "waiting" && !seated && socket.players.some((p) => !p.taken);
+  const canJoin = s.status === STATUS.WAITING && !seated && s.players.some((p) => !p.taken);
   if (canJoin && !join) {
     join = h("button", { id: "btn-join", type: "button", class: "btn primary", text: "Join this game", onclick: joinGame });
     $("actions").prepend(join);
@@ -371,27 +387,20 @@ function renderActions() {
   }
 }
 
-function moveText(entry) {
-  if (!entry) return "…";
-  if (entry.action !== "move") return null;
-  return entry.description || (entry.move === null ? "(hidden)" : JSON.stringify(entry.move));
-}
-
-function renderMoves(kind) {
+function renderMoves() {
+  const s = store.state;
   const list = $("moves");
-  const entries = socket.moves.filter((e) => !e || e.action === "move");
-  const paired = socket.view.players === 2;
+  const entries = movesOnly(s.moves);
+  const paired = s.view.players === 2;
   list.classList.toggle("single", !paired);
   const items = [];
-  if (paired) {
-    for (let i = 0; i < entries.length; i += 2) {
-      items.push(h("li", { class: "num", text: `${i / 2 + 1}.` }));
-      items.push(h("li", { class: "mv", "data-ply": entries[i]?.version ?? "", text: moveText(entries[i]) }));
-      items.push(h("li", { class: "mv", "data-ply": entries[i + 1]?.version ?? "", text: entries[i + 1] ? moveText(entries[i + 1]) : "" }));
-    }
-  } else {
-    entries.forEach((entry, i) => {
-      items.push(h("li", { class: "num", text: `${i + 1}.` }));
+  for (const { number, entries: row } of numberedRows(entries, paired)) {
+    items.push(h("li", { class: "num", text: `${number}.` }));
+    if (paired) {
+      items.push(h("li", { class: "mv", "data-ply": row[0]?.version ?? "", text: moveText(row[0]) }));
+      items.push(h("li", { class: "mv", "data-ply": row[1]?.version ?? "", text: row[1] ? moveText(row[1]) : "" }));
+    } else {
+      const entry = row[0];
       items.push(
         h("li", {
           class: "mv",
@@ -399,7 +408,7 @@ function renderMoves(kind) {
           text: (entry && entry.seat !== undefined ? `${nameOf(entry.seat)}: ` : "") + moveText(entry),
         }),
       );
-    });
+    }
   }
   const last = items.filter((i) => i.classList.contains("mv") && i.textContent).at(-1);
   if (last) last.classList.add("current");
@@ -411,33 +420,33 @@ function renderMoves(kind) {
 // The result in words: who won, and why (a clock that ran out, a player who left, an
 // aborted game) from the outcome and the action that ended the game.
 function outcomeText() {
-  const outcome = socket.outcome;
-  const mine = isSeated() ? socket.seat : null;
+  const s = store.state;
+  const outcome = s.outcome;
+  const mine = isSeated() ? s.seat : null;
   const who = (seat) => (seat === mine ? "You" : nameOf(seat));
-  const ended = socket.moves.at(-1);
-  const losers = outcome ? [...Array(socket.view?.players || 0).keys()].filter((s) => !outcome.winners.includes(s)) : [];
+  const n = s.view?.players || 0;
   // The seat that timed out or left: the ending action's, else the one seat that lost.
-  const culprit = (action) => (ended?.action === action ? ended.seat : losers.length === 1 ? losers[0] : null);
-  if (socket.status === "aborted" || outcome?.reason === "aborted") {
-    const seat = culprit("abort");
+  const culprit = (action) => culpritSeat(s.moves, outcome, n, action);
+  if (s.status === STATUS.ABORTED || outcome?.reason === "aborted") {
+    const seat = culprit(ACTIONS.ABORT);
     const left = seat === null || seat === undefined ? "A player left" : `${who(seat)} left`;
     return { title: "Game aborted", reason: `${left} before the game got going. No result, not rated.`, kind: "aborted" };
   }
   const result = resultText(outcome, names(), mine);
   if (outcome?.reason === "timeout") {
-    const seat = culprit("timeout");
+    const seat = culprit(ACTIONS.TIMEOUT);
     if (seat !== null && seat !== undefined) result.reason = `${who(seat)} ran out of time`;
   } else if (outcome?.reason === "abandonment") {
-    const seat = culprit("abandon");
+    const seat = culprit(ACTIONS.ABANDON);
     if (seat !== null && seat !== undefined) result.reason = `${who(seat)} left the game and did not come back`;
   }
   return { ...result, kind: outcome?.reason || "" };
 }
 
 function renderBanner() {
+  const s = store.state;
   const el = $("banner");
-  const over = socket.status === "finished" || socket.status === "aborted";
-  if (!over) {
+  if (!isOver(s.status)) {
     el.hidden = true;
     return;
   }
@@ -456,38 +465,36 @@ function renderBanner() {
         type: "button",
         class: "btn",
         text: "Close",
-        onclick: () => {
-          bannerDismissedAt = socket.version;
-          el.hidden = true;
-        },
+        onclick: () => store.update({ bannerDismissedAt: store.state.version }),
       }),
     ),
   );
-  el.dataset.reason = socket.outcome?.reason || "";
-  el.hidden = bannerDismissedAt === socket.version;
+  el.dataset.reason = s.outcome?.reason || "";
+  el.hidden = s.bannerDismissedAt === s.version;
 }
 
 // ------------------------------------------------------------------ acting
 function onBoardMove(move, legal, hint) {
+  const s = store.state;
   if (!isSeated()) {
-    showMessage(REJECTIONS.not_a_player);
+    showMessage(REJECTIONS[REJECT.NOT_A_PLAYER]);
     return;
   }
-  if (socket.status === "waiting") {
-    showMessage(REJECTIONS.not_started);
+  if (s.status === STATUS.WAITING) {
+    showMessage(REJECTIONS[REJECT.NOT_STARTED]);
     return;
   }
-  if (socket.status !== "active") {
-    showMessage(REJECTIONS.game_over);
+  if (s.status !== STATUS.ACTIVE) {
+    showMessage(REJECTIONS[REJECT.GAME_OVER]);
     return;
   }
   if (move === null) {
-    const myTurn = socket.view.to_move.includes(socket.seat);
-    showMessage(myTurn ? hint : REJECTIONS.not_your_turn);
+    const myTurn = s.view.to_move.includes(s.seat);
+    showMessage(myTurn ? hint : REJECTIONS[REJECT.NOT_YOUR_TURN]);
     return;
   }
-  if (socket.busy) return;
-  if (socket.connState !== "open") {
+  if (s.busy) return;
+  if (s.conn.state !== "open") {
     showMessage("You are offline: your move will be sent when the connection is back.", "info");
   }
   // Illegal moves go to the server too: it has the last word, and says why not.
@@ -496,7 +503,7 @@ function onBoardMove(move, legal, hint) {
 }
 
 function act(type) {
-  if (socket.busy) return;
+  if (store.state.busy) return;
   socket.act(type);
   render();
 }
@@ -513,25 +520,22 @@ async function joinGame() {
 
 // Rematches go through the lobby socket (docs/protocol.md, "Lobby"): every human player
 // offers; when all have, the lobby starts the new game and sends each a `match`.
-let lobby = null;
-let rematchState = null;
-
 function lobbySocket() {
-  if (!lobby) {
-    lobby = new LobbySocket();
+  if (!ui.lobby) {
+    const lobby = new LobbySocket();
+    ui.lobby = lobby;
     lobby.on("rematch", (m) => {
       if (m.game !== gameId) return;
-      rematchState = m;
+      store.update({ rematch: m });
       if (m.new_game) location.href = `/games/${m.new_game}/`;
-      else render();
     });
     lobby.on("match", (m) => {
-      if (m.source === "rematch" || rematchState) location.href = `/games/${m.game}/`;
+      if (m.source === "rematch" || store.state.rematch) location.href = `/games/${m.game}/`;
     });
     lobby.on("error", (m) => showMessage(m.message || m.code));
     lobby.connect();
   }
-  return lobby;
+  return ui.lobby;
 }
 
 function rematch() {
@@ -540,91 +544,86 @@ function rematch() {
 }
 
 function rematchLabel() {
-  if (!rematchState || !user) return "Rematch";
-  const mine = rematchState.offers.includes(user.id);
+  const { rematch: offer, user } = store.state;
+  if (!offer || !user) return "Rematch";
+  const mine = offer.offers.includes(user.id);
   if (mine) return "Rematch offered…";
-  return rematchState.offers.length ? "Accept rematch" : "Rematch";
+  return offer.offers.length ? "Accept rematch" : "Rematch";
 }
 
-// ------------------------------------------------------------------ chat
-function chatLine(nodes, cls = "") {
-  const log = $("chat-log");
-  log.append(h("li", { class: cls }, nodes));
-  while (log.children.length > 200) log.firstChild.remove();
-  log.scrollTop = log.scrollHeight;
-}
-
-function onChat(m) {
-  chatLine([h("span", { class: "who", text: `${m.name}:` }), m.text]);
-}
-
-const ACTION_TEXT = {
-  resign: "resigned",
-  offer_draw: "offers a draw",
-  accept_draw: "accepted the draw",
-  decline_draw: "declined the draw",
-  timeout: "ran out of time",
-  abandon: "left the game",
-  abort: "left: the game is aborted",
-};
-
+// ------------------------------------------------------------------ news from the socket
 function onAction(entry) {
-  if (entry.action !== "move" && ACTION_TEXT[entry.action]) {
-    chatLine(`${nameOf(entry.seat)} ${ACTION_TEXT[entry.action]}.`, "sys");
+  if (entry.action !== ACTIONS.MOVE && ACTION_TEXT[entry.action]) {
+    addChat({ text: `${nameOf(entry.seat)} ${ACTION_TEXT[entry.action]}.`, cls: "sys" });
   }
 }
 
-const everConnected = new Set();
+function onSnapshot() {
+  const players = store.state.players;
+  const everConnected = new Set(store.state.everConnected);
+  for (const p of players) if (p.connected) everConnected.add(p.seat);
+  store.update({ presenceSeen: new Map(players.map((p) => [p.seat, p.connected])), everConnected });
+}
+
 function onPresence(m) {
+  const s = store.state;
   const now = new Map((m.players || []).map((p) => [p.seat, p.connected]));
-  if (lastSeenPresence) {
+  if (s.presenceSeen) {
     for (const [seat, connected] of now) {
-      const before = lastSeenPresence.get(seat);
-      if (before !== undefined && before !== connected && seat !== socket.seat) {
-        const text = connected ? (everConnected.has(seat) ? "is back" : "joined") : "disconnected";
-        chatLine(`${nameOf(seat)} ${text}.`, "sys");
+      const before = s.presenceSeen.get(seat);
+      if (before !== undefined && before !== connected && seat !== s.seat) {
+        const text = connected ? (s.everConnected.has(seat) ? "is back" : "joined") : "disconnected";
+        addChat({ text: `${nameOf(seat)} ${text}.`, cls: "sys" });
       }
     }
   }
+  const everConnected = new Set(s.everConnected);
   for (const [seat, connected] of now) if (connected) everConnected.add(seat);
-  lastSeenPresence = now;
+  store.update({ presenceSeen: now, everConnected });
 }
 
-// ------------------------------------------------------------------ wiring
-socket.addEventListener("state", (e) => {
-  if (e.detail?.snapshot) {
-    lastSeenPresence = new Map(socket.players.map((p) => [p.seat, p.connected]));
-    for (const p of socket.players) if (p.connected) everConnected.add(p.seat);
-  }
-  render();
-});
-socket.addEventListener("action", (e) => onAction(e.detail));
-socket.addEventListener("presence", (e) => onPresence(e.detail));
-socket.addEventListener("chat", (e) => onChat(e.detail));
-socket.addEventListener("ack", () => {
-  clearMessage();
-  render();
-});
-socket.addEventListener("reject", (e) => {
-  const m = e.detail;
-  const text = REJECTIONS[m.code] || m.message || m.code;
-  showMessage(text + (m.code === "illegal_move" && m.message ? ` (${m.message})` : ""));
-  $("message").dataset.code = m.code;
-  render();
-});
-socket.addEventListener("error", (e) => console.warn("server error", e.detail));
-socket.addEventListener("fatal", (e) => {
-  $("status").textContent = e.detail.message;
-});
-socket.addEventListener("conn", (e) => {
-  const { state, detail } = e.detail;
+function renderConn() {
+  const { state, detail } = store.state.conn;
   setConnectionState(state, detail);
   page.dataset.conn = state;
-  if (state !== "open" && socket.view) {
+  if (state !== "open" && store.state.view) {
     $("status").dataset.offline = "1";
   } else {
     delete $("status").dataset.offline;
   }
+}
+
+// ------------------------------------------------------------------ wiring
+// What each part of the page is drawn from; everything else in the store is the game.
+const OWN_RENDERERS = {
+  chat: renderChat,
+  message: renderMessage,
+  conn: renderConn,
+};
+const NOT_DRAWN = new Set(["chatCounter", "presenceSeen", "everConnected"]);
+
+store.subscribe((state, changed) => {
+  let game = false;
+  for (const key of Object.keys(changed)) {
+    if (OWN_RENDERERS[key]) OWN_RENDERERS[key]();
+    else if (!NOT_DRAWN.has(key)) game = true;
+  }
+  if (game) render();
+});
+
+socket.addEventListener("snapshot", onSnapshot);
+socket.addEventListener("action", (e) => onAction(e.detail));
+socket.addEventListener("presence", (e) => onPresence(e.detail));
+socket.addEventListener("chat", (e) => addChat({ who: e.detail.name, text: e.detail.text }));
+socket.addEventListener("ack", () => clearMessage());
+socket.addEventListener("reject", (e) => {
+  const m = e.detail;
+  const text = REJECTIONS[m.code] || m.message || m.code;
+  showMessage(text + (m.code === REJECT.ILLEGAL_MOVE && m.message ? ` (${m.message})` : ""), "error", m.code);
+});
+socket.addEventListener("error", (e) => console.warn("server error", e.detail));
+socket.addEventListener("fatal", (e) => {
+  $("status").textContent = e.detail.message;
 });
 
 $("btn-resign").addEventListener("click", () => {
@@ -643,7 +642,7 @@ $("chat-form").addEventListener("submit", (e) => {
   const input = $("chat-input");
   const text = input.value.trim();
   if (!text) return;
-  if (!socket.chat(text.slice(0, 500))) showMessage("You are offline: chat is not sent.");
+  if (!socket.chat(text.slice(0, MAX_CHAT_LENGTH))) showMessage("You are offline: chat is not sent.");
   input.value = "";
 });
 
@@ -651,7 +650,7 @@ setupNameButton();
 
 async function start() {
   try {
-    user = await me(); // makes sure we have a session (a guest), so the socket knows our seat
+    store.update({ user: await me() }); // a session (a guest) first, so the socket knows our seat
   } catch (e) {
     console.warn("no session", e);
   }
@@ -662,7 +661,7 @@ async function start() {
       const data = await api(`/api/games/${encodeURIComponent(gameId)}/seats`, { method: "POST", body: {} });
       socket.token = data.token;
     } catch (e) {
-      if (e.code !== "game_full") showMessage(e.message);
+      if (e.code !== HTTP_ERROR.GAME_FULL) showMessage(e.message);
     }
   }
   socket.connect();

@@ -1,29 +1,35 @@
 // The lobby page (/): choose a game, start or join one, watch, replay, leaderboard.
+//
+// The page's state is one store (store.js): the chosen game and its time-control
+// presets, who we are, the table we sit at, the match status line, the open tables, the
+// directory and the online counts. Lobby messages update the store; each part of the
+// page is drawn from it by the subscriber at the bottom of the file.
 
-import { h } from "./boards.js";
-import {
-  api,
-  copyText,
-  me,
-  resultText,
-  setConnectionState,
-  setupNameButton,
-  timeAgo,
-  timeControlLabel,
-  timeControlPresets,
-  toast,
-} from "./common.js";
+import { api, copyText, me, setConnectionState, setupNameButton, toast } from "./common.js";
+import { h } from "./dom.js";
+import { resultText, timeAgo, timeControlLabel, timeControlPresets } from "./format.js";
 import { LobbySocket } from "./socket.js";
+import { createStore } from "./store.js";
 
 const $ = (id) => document.getElementById(id);
 const games = JSON.parse($("games-data").textContent);
 const gameByName = Object.fromEntries(games.map((g) => [g.name, g]));
 
-let selected = games[0]?.name;
+const store = createStore({
+  selected: games[0]?.name, // the game kind picked
+  presets: [], // its time-control presets (format.js timeControlPresets)
+  myId: null, // our user id, from the lobby's welcome
+  myTable: null, // the TABLE we sit at, while it is open
+  matchStatus: null, // what the status line says: {kind: "queued" | "table" | "found" | "bot", ...}
+  online: null, // ONLINE counts
+  tables: [], // open public tables
+  directory: null, // {live, recent}
+  conn: "idle",
+});
 
 // ------------------------------------------------------------------ game picker
 function selectGame(name) {
-  selected = name;
+  store.update({ selected: name });
   for (const card of document.querySelectorAll(".game-card")) {
     card.setAttribute("aria-checked", String(card.dataset.game === name));
   }
@@ -48,12 +54,12 @@ function selectGame(name) {
 // The presets that fit the chosen game; the last choice is kept when the new game offers
 // it too (and across visits), otherwise "No clock".
 const TC_KEY = "boardroom.timeControl";
-let presets = [];
 
 function fillTimeControls(kind) {
   const select = $("time-control");
   const wanted = select.value || localStorage.getItem(TC_KEY) || "none";
-  presets = timeControlPresets(kind);
+  const presets = timeControlPresets(kind);
+  store.update({ presets });
   select.replaceChildren(...presets.map((p) => h("option", { value: p.id, text: p.label })));
   select.value = presets.some((p) => p.id === wanted) ? wanted : "none";
 }
@@ -67,40 +73,45 @@ $("time-control").addEventListener("change", () => {
 });
 
 function timeControl() {
-  return presets.find((p) => p.id === $("time-control").value)?.tc ?? null;
+  return store.state.presets.find((p) => p.id === $("time-control").value)?.tc ?? null;
 }
 
 function numPlayers() {
-  const g = gameByName[selected];
+  const g = gameByName[store.state.selected];
   return $("players-field").hidden ? g.min_players : Number($("num-players").value);
 }
 
 for (const card of document.querySelectorAll(".game-card")) {
   card.addEventListener("click", () => selectGame(card.dataset.game));
 }
-selectGame(selected);
+selectGame(store.state.selected);
 
 // ------------------------------------------------------------------ lobby socket
 const lobby = new LobbySocket();
-window.boardroom = { lobby };
-let myId = null;
-let myTable = null;
+window.boardroom = { lobby, store };
 
-lobby.on("conn", ({ state }) => setConnectionState(state));
+lobby.on("conn", ({ state }) => store.update({ conn: state }));
 lobby.on("welcome", (m) => {
-  myId = m.user?.id ?? null;
+  store.update({ myId: m.user?.id ?? null });
   showOnline(m.online);
   lobby.send({ type: "tables" });
   lobby.send({ type: "directory" });
 });
 lobby.on("online", (m) => showOnline(m.online));
 lobby.on("error", (m) => {
-  showStatus(null);
+  store.update({ matchStatus: null });
   toast(m.message || m.code);
 });
 
-function showStatus(nodes) {
+function showOnline(online) {
+  if (online) store.update({ online });
+}
+
+// The match status line, drawn from store.matchStatus.
+function renderStatus() {
   const el = $("match-status");
+  const status = store.state.matchStatus;
+  const nodes = status && statusNodes(status);
   if (!nodes) {
     el.hidden = true;
     return;
@@ -109,7 +120,24 @@ function showStatus(nodes) {
   el.hidden = false;
 }
 
-function showOnline(online) {
+function statusNodes(status) {
+  const spinner = h("span", { class: "spinner" });
+  if (status.kind === "found") return [spinner, `Game found: ${gameByName[status.game]?.title || status.game}. Joining…`];
+  if (status.kind === "bot") return [spinner, "Setting up a game against the computer…"];
+  if (status.kind === "queued") {
+    const m = status.queued;
+    return [
+      spinner,
+      h("span", { class: "grow", text: `Looking for ${m.players > 2 ? "players" : "an opponent"} for ${gameByName[m.kind]?.title || m.kind}${clockNote(m.options)}${m.rated ? " (rated)" : ""}…` }),
+      h("button", { type: "button", class: "btn", id: "cancel-queue", text: "Cancel", onclick: () => lobby.send({ type: "leave_queue" }) }),
+    ];
+  }
+  if (status.kind === "table") return tableNodes(status.table);
+  return null;
+}
+
+function renderOnline() {
+  const online = store.state.online;
   if (!online) return;
   $("online").textContent = `${online.lobby} in the lobby · ${online.playing} playing · ${online.spectating} watching`;
 }
@@ -118,7 +146,7 @@ function showOnline(online) {
 // (docs/protocol.md "Time"); "No clock" sends none, so it matches the default bucket.
 function request(extra = {}) {
   const tc = timeControl();
-  return { kind: selected, players: numPlayers(), ...(tc ? { options: { time_control: tc } } : {}), ...extra };
+  return { kind: store.state.selected, players: numPlayers(), ...(tc ? { options: { time_control: tc } } : {}), ...extra };
 }
 
 function clockNote(options) {
@@ -127,42 +155,49 @@ function clockNote(options) {
 
 // A game was made for us (quick match, table, computer, rematch): go and play it.
 lobby.on("match", (m) => {
-  showStatus([h("span", { class: "spinner" }), `Game found: ${gameByName[m.kind]?.title || m.kind}. Joining…`]);
+  store.update({ matchStatus: { kind: "found", game: m.kind } });
   location.href = `/games/${m.game}/`;
 });
 
-lobby.on("queued", (m) => {
-  showStatus([
-    h("span", { class: "spinner" }),
-    h("span", { class: "grow", text: `Looking for ${m.players > 2 ? "players" : "an opponent"} for ${gameByName[m.kind]?.title || m.kind}${clockNote(m.options)}${m.rated ? " (rated)" : ""}…` }),
-    h("button", { type: "button", class: "btn", id: "cancel-queue", text: "Cancel", onclick: () => lobby.send({ type: "leave_queue" }) }),
-  ]);
-});
-lobby.on("left_queue", () => showStatus(null));
+lobby.on("queued", (m) => store.update({ matchStatus: { kind: "queued", queued: m } }));
+lobby.on("left_queue", () => store.update({ matchStatus: null }));
 
 lobby.on("table", (m) => {
   const table = m.table;
+  const { myId, myTable } = store.state;
   if (table.members.some((member) => member.user === myId)) {
-    myTable = table;
     showTable(table);
   } else if (myTable && myTable.code === table.code) {
-    myTable = null;
-    showStatus(null);
+    store.update({ myTable: null, matchStatus: null });
   }
   if (table.public) lobby.send({ type: "tables" });
 });
 
+// A table we sit at changed: while it is open the status line shows it; once it started
+// the status line stays as it was (the `match` follows), otherwise it is cleared.
 function showTable(table) {
   if (table.status !== "open") {
-    if (table.status !== "started") showStatus(null);
+    store.update({ myTable: table, ...(table.status !== "started" ? { matchStatus: null } : {}) });
+  } else {
+    store.update({ myTable: table, matchStatus: { kind: "table", table } });
+  }
+}
+
+function renderShare() {
+  const table = store.state.myTable;
+  if (!table || table.status !== "open") {
     $("share").hidden = true;
     return;
   }
   const link = `${location.origin}${table.link}`;
   $("share-link").value = link;
   $("share").hidden = false;
+}
+
+function tableNodes(table) {
+  const myId = store.state.myId;
   const waiting = table.players - table.members.length;
-  showStatus([
+  return [
     h("span", { class: "spinner" }),
     h("span", {
       class: "grow",
@@ -174,13 +209,16 @@ function showTable(table) {
       text: table.creator === myId ? "Cancel table" : "Leave",
       onclick: () => lobby.send({ type: table.creator === myId ? "cancel_table" : "leave_table", code: table.code }),
     }),
-  ]);
+  ];
 }
 
-lobby.on("tables", (m) => {
+lobby.on("tables", (m) => store.update({ tables: m.tables }));
+
+function renderTables() {
+  const myId = store.state.myId;
   const list = $("open-tables");
   list.replaceChildren(
-    ...m.tables.map((t) =>
+    ...store.state.tables.map((t) =>
       h(
         "li",
         { "data-table": t.code },
@@ -194,13 +232,20 @@ lobby.on("tables", (m) => {
       ),
     ),
   );
-});
+}
 
 function playersText(entry) {
   return entry.players.map((p) => p.name || "?").join(" vs ");
 }
 
 lobby.on("directory", (m) => {
+  store.update({ directory: { live: m.live, recent: m.recent } });
+  showOnline(m.online);
+});
+
+function renderDirectory() {
+  const m = store.state.directory;
+  if (!m) return;
   $("live-games").replaceChildren(
     ...m.live.map((g) =>
       h(
@@ -226,14 +271,20 @@ lobby.on("directory", (m) => {
       );
     }),
   );
-  showOnline(m.online);
-});
+}
 
-let directoryTimer = null;
+// Many directory updates in a row ask for the directory once.
+function debounce(fn, ms) {
+  let timer = null;
+  return () => {
+    clearTimeout(timer);
+    timer = setTimeout(fn, ms);
+  };
+}
+const askDirectory = debounce(() => lobby.send({ type: "directory" }), 300);
 lobby.on("directory_update", (m) => {
   showOnline(m.online);
-  clearTimeout(directoryTimer);
-  directoryTimer = setTimeout(() => lobby.send({ type: "directory" }), 300);
+  askDirectory();
 });
 
 // ------------------------------------------------------------------ leaderboard
@@ -280,7 +331,7 @@ guard($("quick-match"), async () => {
 });
 guard($("play-bot"), async () => {
   await me();
-  showStatus([h("span", { class: "spinner" }), "Setting up a game against the computer…"]);
+  store.update({ matchStatus: { kind: "bot" } });
   lobby.send({ type: "play_bot", ...request({ level: $("bot-level").value }) });
 });
 guard($("create-table"), async () => {
@@ -289,6 +340,30 @@ guard($("create-table"), async () => {
 });
 $("copy-link").addEventListener("click", async () => {
   toast((await copyText($("share-link").value)) ? "Link copied." : "Copy the link by hand.");
+});
+
+// ------------------------------------------------------------------ drawing
+const RENDERERS = {
+  conn: () => setConnectionState(store.state.conn),
+  matchStatus: renderStatus,
+  myTable: renderShare,
+  myId: () => {
+    renderTables();
+    renderStatus();
+  },
+  online: renderOnline,
+  tables: renderTables,
+  directory: renderDirectory,
+};
+store.subscribe((state, changed) => {
+  const done = new Set();
+  for (const key of Object.keys(changed)) {
+    const render = RENDERERS[key];
+    if (render && !done.has(render)) {
+      done.add(render);
+      render();
+    }
+  }
 });
 
 setupNameButton();

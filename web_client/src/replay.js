@@ -1,26 +1,43 @@
 // The replay page (/games/<id>/replay/): step and scrub through a game's moves.
 // The positions come from web_client's replay.json, which replays the stored move log
 // through the engine on the server (the browser does not run the rules).
+//
+// The page's state is one store (store.js): the replay data, the ply shown and the
+// autoplay timer; `show` draws from it. `ui.board` is the board component (a DOM handle).
 
-import { createBoard, h } from "./boards.js";
-import { api, me, resultText, seatStyle, setupNameButton } from "./common.js";
+import { createBoard } from "./boards.js";
+import { api, me, setupNameButton } from "./common.js";
+import { h } from "./dom.js";
+import { bottomSeat, resultText, seatStyle } from "./format.js";
+import { numberedRows, replayPlyText } from "./movelist.js";
+import { ACTIONS } from "./protocol.js";
+import { createStore } from "./store.js";
 
 const page = document.getElementById("replay-page");
 const gameId = page.dataset.gameId;
 const $ = (id) => document.getElementById(id);
 
-let data = null;
-let board = null;
-let index = 0;
-let playing = null;
+const store = createStore({
+  data: null, // replay.json: {game, kind, title, status, outcome, players, plies}
+  index: 0, // the ply shown
+  playing: null, // the autoplay interval while playing
+});
+window.boardroom = { store };
+const ui = { board: null };
+
 const PLAY_ICON = '<svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true"><path d="M4 2v12l10-6z" fill="currentColor"/></svg>';
 const PAUSE_ICON = '<svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true"><path d="M3 2h4v12H3zM9 2h4v12H9z" fill="currentColor"/></svg>';
 
 function names() {
-  return (data?.players || []).map((p) => p.name || `Seat ${p.seat + 1}`);
+  return (store.state.data?.players || []).map((p) => p.name || `Seat ${p.seat + 1}`);
+}
+
+function lastIndex() {
+  return store.state.data.plies.length - 1;
 }
 
 function chip(seat) {
+  const { data, index } = store.state;
   const style = seatStyle(data.kind, seat);
   const view = data.plies[index].view;
   const toMove = view.to_move.includes(seat);
@@ -33,12 +50,13 @@ function chip(seat) {
 }
 
 function show(i) {
-  index = Math.max(0, Math.min(data.plies.length - 1, i));
+  store.update({ index: Math.max(0, Math.min(lastIndex(), i)) });
+  const { data, index } = store.state;
   const ply = data.plies[index];
-  board.render(ply.view, { seat: null, interactive: false, lastMove: ply.action === "move" ? ply.move : null, names: names() });
+  ui.board.render(ply.view, { seat: null, interactive: false, lastMove: ply.action === ACTIONS.MOVE ? ply.move : null, names: names() });
   const n = ply.view.players;
   if (n === 2) {
-    const bottom = data.kind === "checkers" ? 1 : 0;
+    const bottom = bottomSeat(data.kind, null);
     $("strip-top").replaceChildren(chip(1 - bottom));
     $("strip-bottom").replaceChildren(chip(bottom));
   } else {
@@ -46,7 +64,7 @@ function show(i) {
     $("strip-bottom").hidden = true;
   }
   $("rp-scrub").value = String(index);
-  const last = data.plies.length - 1;
+  const last = lastIndex();
   $("rp-position").textContent = `Move ${index} of ${last}${ply.description ? ` · ${ply.description}` : ""}`;
   page.dataset.ply = String(index);
   for (const el of document.querySelectorAll("#moves .mv")) {
@@ -70,51 +88,51 @@ function show(i) {
 }
 
 function stop() {
-  clearInterval(playing);
-  playing = null;
+  clearInterval(store.state.playing);
+  store.update({ playing: null });
   $("rp-play").innerHTML = PLAY_ICON;
   $("rp-play").setAttribute("aria-label", "Play");
 }
 
 function play() {
-  if (playing) return stop();
-  if (index === data.plies.length - 1) show(0);
+  if (store.state.playing) return stop();
+  if (store.state.index === lastIndex()) show(0);
   $("rp-play").innerHTML = PAUSE_ICON;
   $("rp-play").setAttribute("aria-label", "Pause");
-  playing = setInterval(() => show(index + 1), 900);
+  store.update({ playing: setInterval(() => show(store.state.index + 1), 900) });
 }
 
 function renderMoves() {
+  const data = store.state.data;
   const items = [];
   const plies = data.plies.slice(1);
   const paired = data.plies[0].view.players === 2;
   $("moves").classList.toggle("single", !paired);
-  let number = 0;
-  plies.forEach((ply, i) => {
-    const text = ply.action === "move" ? ply.description || JSON.stringify(ply.move) : `${names()[ply.seat] || ""} ${ply.action.replace("_", " ")}`;
-    if (paired) {
-      if (i % 2 === 0) items.push(h("li", { class: "num", text: `${++number}.` }));
-    } else {
-      items.push(h("li", { class: "num", text: `${i + 1}.` }));
+  for (const { number, entries } of numberedRows(plies, paired)) {
+    items.push(h("li", { class: "num", text: `${number}.` }));
+    for (const ply of entries) {
+      const text = replayPlyText(ply, names());
+      const label = paired || ply.action !== ACTIONS.MOVE ? text : `${names()[ply.seat] || `Seat ${ply.seat + 1}`}: ${text}`;
+      items.push(h("li", { class: "mv", "data-ply": ply.ply, text: label, onclick: () => { stop(); show(ply.ply); } }));
     }
-    const label = paired || ply.action !== "move" ? text : `${names()[ply.seat] || `Seat ${ply.seat + 1}`}: ${text}`;
-    items.push(h("li", { class: "mv", "data-ply": ply.ply, text: label, onclick: () => { stop(); show(ply.ply); } }));
-  });
+  }
   $("moves").replaceChildren(...items);
 }
 
 async function start() {
   setupNameButton();
   me().catch(() => {});
+  let data;
   try {
     data = await api(`/games/${encodeURIComponent(gameId)}/replay.json`);
   } catch (e) {
     $("status").textContent = e.status === 404 ? "There is no such game." : `Could not load the replay: ${e.message}`;
     return;
   }
+  store.update({ data });
   document.title = `Boardroom · Replay · ${data.title}`;
   page.dataset.kind = data.kind;
-  board = createBoard(data.kind, $("board"), { onMove: () => {} });
+  ui.board = createBoard(data.kind, $("board"), { onMove: () => {} });
   const result = resultText(data.outcome, names(), null);
   const players = names().join(" vs ");
   $("status").replaceChildren(
@@ -128,15 +146,16 @@ async function start() {
 }
 
 $("rp-first").addEventListener("click", () => { stop(); show(0); });
-$("rp-prev").addEventListener("click", () => { stop(); show(index - 1); });
-$("rp-next").addEventListener("click", () => { stop(); show(index + 1); });
-$("rp-last").addEventListener("click", () => { stop(); show(data.plies.length - 1); });
+$("rp-prev").addEventListener("click", () => { stop(); show(store.state.index - 1); });
+$("rp-next").addEventListener("click", () => { stop(); show(store.state.index + 1); });
+$("rp-last").addEventListener("click", () => { stop(); show(lastIndex()); });
 $("rp-play").addEventListener("click", play);
 $("rp-play").innerHTML = PLAY_ICON;
 $("rp-scrub").addEventListener("input", (e) => { stop(); show(Number(e.target.value)); });
 document.addEventListener("keydown", (e) => {
-  if (!data || e.target.closest("input, textarea, select")) return;
-  const keys = { ArrowLeft: index - 1, ArrowRight: index + 1, Home: 0, End: data.plies.length - 1 };
+  if (!store.state.data || e.target.closest("input, textarea, select")) return;
+  const index = store.state.index;
+  const keys = { ArrowLeft: index - 1, ArrowRight: index + 1, Home: 0, End: lastIndex() };
   if (e.key in keys) {
     stop();
     show(keys[e.key]);

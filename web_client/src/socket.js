@@ -1,48 +1,72 @@
-// One live game over its WebSocket (docs/protocol.md): msgpack binary frames both ways,
-// automatic reconnection with exponential backoff and jitter, and version bookkeeping so
-// the page never shows a stale or duplicated move.
+// The two WebSockets (docs/protocol.md): one live game (`GameSocket`) and the lobby
+// (`LobbySocket`). Both speak msgpack binary frames and reconnect with the one backoff
+// of backoff.js; the close codes they act on are named in protocol.js.
 //
-// The socket keeps the authoritative copy of what the server said: `version`, `view`,
-// `moves` (indexed by version, so the same action can never be listed twice), `seat`,
-// `players`, `status`, `outcome`. Listeners get high-level events:
-//   "state"    something in the game changed (re-render)
+// `GameSocket` writes what the server said into the page's store (store.js): `game`,
+// `version`, `seat`, `view`, `players`, `spectators`, `status`, `outcome`, `clock` (with
+// `clockReadAt`, the server_time it was read at), `moves` (moves[v - 1] is the action
+// that produced version v, so the same action can never be listed twice), `busy` (an
+// action awaits its answer) and `conn` ({state, detail, attempt}). The page renders from
+// the store. What is not state but news is dispatched as events:
 //   "action"   one new action {version, seat, action, move, description} (live only)
-//   "ack" / "reject" / "chat" / "presence" / "error" / "conn" (connection state)
+//   "snapshot" a snapshot replaced the state
+//   "ack" / "reject" / "chat" / "presence" / "error" / "fatal"
+// The socket itself keeps only the transport: the connection, the backoff, the actions
+// awaiting an answer (re-sent after a reconnect under the same request_id) and the
+// estimate of the server's clock.
 
 import { decode, encode } from "@msgpack/msgpack";
 
+import { Backoff } from "./backoff.js";
+import { remainingSeconds, ServerClock } from "./clock.js";
 import { api, wsUrl } from "./common.js";
+import { recordAction } from "./movelist.js";
+import { CLIENT_DROP, CLOSE, REJECT, STATUS } from "./protocol.js";
 
 // Local time in seconds on a monotonic clock (Unix-like epoch, never jumps).
 function localNow() {
   return (performance.timeOrigin + performance.now()) / 1000;
 }
 
-const BACKOFF_MIN = 400;
-const BACKOFF_MAX = 10000;
 const PING_EVERY = 15000;
 const SILENCE_LIMIT = 40000;
 
+// The game fields of a page store before the first snapshot (game.js spreads this into
+// its store; GameSocket.reset puts it back).
+export function initialGameState() {
+  return {
+    game: null,
+    version: null, // null until the first snapshot
+    seat: null,
+    view: null,
+    players: [],
+    spectators: 0,
+    status: null,
+    outcome: null,
+    clock: null, // docs/protocol.md "Time": remaining per seat at server_time
+    clockReadAt: 0, // the server_time the clock was read at
+    moves: [],
+    busy: false,
+    conn: { state: "idle", detail: undefined, attempt: 0 },
+  };
+}
+
 export class GameSocket extends EventTarget {
-  constructor(gameId) {
+  constructor(gameId, store) {
     super();
     this.gameId = gameId;
+    this.store = store;
     this.token = null;
     this.ws = null;
-    this.attempt = 0;
-    this.timer = null;
+    this.backoff = new Backoff(() => this.connect());
     this.closedByUs = false;
     this.lastHeard = 0;
     this.pending = new Map(); // request_id -> message, until acked or rejected
     this.requestCounter = 0;
     this.clientId = Math.random().toString(36).slice(2, 10);
-    this.reset();
-    this.connState = "idle";
+    this.resyncing = false;
     this.heartbeat = setInterval(() => this.tick(), PING_EVERY / 3);
-    // Client/server clock offset (seconds, server minus local): see noteServerTime.
-    this.serverOffset = null;
-    this.offsetSamples = []; // [local time, server_time - local time at arrival]
-    this.pingOffset = null; // {offset, rtt, at} from the best recent ping round trip
+    this.serverClock = new ServerClock();
     this.pingsSent = []; // local send times of the pings awaiting their pong
     window.addEventListener("online", () => this.reconnectNow());
     document.addEventListener("visibilitychange", () => {
@@ -50,18 +74,16 @@ export class GameSocket extends EventTarget {
     });
   }
 
+  get state() {
+    return this.store.state;
+  }
+
+  get connState() {
+    return this.state.conn.state;
+  }
+
   reset() {
-    this.version = null; // null until the first snapshot
-    this.view = null;
-    this.game = null;
-    this.seat = null;
-    this.players = [];
-    this.spectators = 0;
-    this.status = null;
-    this.outcome = null;
-    this.clock = null; // docs/protocol.md "Time": remaining per seat at server_time
-    this.clockServerTime = 0; // the server_time the clock was read at
-    this.moves = []; // moves[v - 1] is the action that produced version v
+    this.store.update(initialGameState());
   }
 
   emit(type, detail) {
@@ -69,20 +91,23 @@ export class GameSocket extends EventTarget {
   }
 
   setConn(state, detail) {
-    this.connState = state;
-    this.emit("conn", { state, detail, attempt: this.attempt });
+    this.store.update({ conn: { state, detail, attempt: this.backoff.attempt } });
+  }
+
+  setPending() {
+    this.store.update({ busy: this.pending.size > 0 });
   }
 
   // ------------------------------------------------------------------ connection
   connect() {
-    clearTimeout(this.timer);
+    this.backoff.cancel();
     this.closedByUs = false;
     const params = new URLSearchParams();
     if (this.token) params.set("token", this.token);
-    if (this.version !== null) params.set("version", String(this.version));
+    if (this.state.version !== null) params.set("version", String(this.state.version));
     const query = params.toString();
     const url = wsUrl(`/ws/games/${encodeURIComponent(this.gameId)}/${query ? "?" + query : ""}`);
-    this.setConn(this.attempt ? "reconnecting" : "connecting");
+    this.setConn(this.backoff.attempt ? "reconnecting" : "connecting");
     let ws;
     try {
       ws = new WebSocket(url);
@@ -94,7 +119,7 @@ export class GameSocket extends EventTarget {
     this.ws = ws;
     ws.onopen = () => {
       if (this.ws !== ws) return;
-      this.attempt = 0;
+      this.backoff.succeeded();
       this.lastHeard = Date.now();
       this.pingsSent = [];
       this.setConn("open");
@@ -118,12 +143,12 @@ export class GameSocket extends EventTarget {
     ws.onclose = (event) => {
       if (this.ws !== ws) return;
       this.ws = null;
-      if (event.code === 4404) {
+      if (event.code === CLOSE.NO_SUCH_GAME) {
         this.setConn("closed", "no such game");
-        this.emit("fatal", { code: "not_found", message: "There is no such game." });
+        this.emit("fatal", { code: REJECT.NOT_FOUND, message: "There is no such game." });
         return;
       }
-      if (event.code === 4403) {
+      if (event.code === CLOSE.BAD_TOKEN) {
         // Our seat token is no longer valid (taken again elsewhere): fall back to the session.
         this.token = null;
       }
@@ -137,30 +162,26 @@ export class GameSocket extends EventTarget {
   }
 
   scheduleReconnect() {
-    clearTimeout(this.timer);
-    this.attempt += 1;
-    const base = Math.min(BACKOFF_MAX, BACKOFF_MIN * 2 ** (this.attempt - 1));
-    const delay = Math.round(base / 2 + Math.random() * (base / 2));
+    const delay = this.backoff.schedule();
     this.setConn("reconnecting", `reconnecting in ${Math.ceil(delay / 1000)}s…`);
-    this.timer = setTimeout(() => this.connect(), delay);
   }
 
   reconnectNow() {
     if (this.connState === "open" || this.closedByUs) return;
     if (this.ws) return; // a handshake is already under way
-    this.attempt = Math.max(this.attempt, 1);
+    this.backoff.attempt = Math.max(this.backoff.attempt, 1);
     this.connect();
   }
 
   // Drop the connection as if the network failed (used by tests and "reconnect" UI).
   drop() {
-    if (this.ws) this.ws.close(4000, "client drop");
+    if (this.ws) this.ws.close(CLIENT_DROP, "client drop");
   }
 
   close() {
     this.closedByUs = true;
-    clearTimeout(this.timer);
-    if (this.ws) this.ws.close(1000);
+    this.backoff.cancel();
+    if (this.ws) this.ws.close(CLOSE.NORMAL);
   }
 
   tick() {
@@ -200,9 +221,11 @@ export class GameSocket extends EventTarget {
   // A move or engine action; kept until acked/rejected and re-sent after a reconnect
   // with the same request_id (the server never applies it twice).
   act(type, fields = {}) {
+    const version = this.state.version;
     const message = { type, request_id: this.nextRequestId(), ...fields };
-    if (type === "move" || this.version !== null) message.version = this.version ?? 0;
+    if (type === "move" || version !== null) message.version = version ?? 0;
     this.pending.set(message.request_id, message);
+    this.setPending();
     this.send(message);
     return message.request_id;
   }
@@ -220,10 +243,6 @@ export class GameSocket extends EventTarget {
     if (!this.send({ type: "auth", token })) this.reconnectNow();
   }
 
-  get busy() {
-    return this.pending.size > 0;
-  }
-
   // ------------------------------------------------------------------ messages
   handle(m) {
     switch (m.type) {
@@ -235,29 +254,19 @@ export class GameSocket extends EventTarget {
         return this.onMoves(m);
       case "ack":
         this.pending.delete(m.request_id);
+        this.setPending();
         this.emit("ack", m);
         return;
-      case "reject":
+      case "reject": {
         if (m.request_id) this.pending.delete(m.request_id);
+        this.setPending();
         this.emit("reject", m);
-        if (typeof m.version === "number" && this.version !== null && m.version > this.version) {
-          this.resync();
-        }
+        const version = this.state.version;
+        if (typeof m.version === "number" && version !== null && m.version > version) this.resync();
         return;
+      }
       case "presence":
-        this.players = m.players || this.players;
-        this.spectators = m.spectators ?? this.spectators;
-        // The server starts a game when its last seat is taken; no update says so, but
-        // presence shows every seat taken.
-        if (this.status === "waiting" && this.players.length && this.players.every((p) => p.taken)) {
-          this.status = "active";
-          if (this.game) this.game.status = "active";
-          // The clocks started with the game: ask for them (a `moves` answer carries them).
-          if (this.clock) this.resync();
-        }
-        this.emit("presence", m);
-        this.emit("state");
-        return;
+        return this.onPresence(m);
       case "chat":
         this.emit("chat", m);
         return;
@@ -272,29 +281,50 @@ export class GameSocket extends EventTarget {
     }
   }
 
+  onPresence(m) {
+    const s = this.state;
+    const players = m.players || s.players;
+    const changes = { players, spectators: m.spectators ?? s.spectators };
+    // The server starts a game when its last seat is taken; no update says so, but
+    // presence shows every seat taken (see the branch report: the server should say).
+    const started = s.status === STATUS.WAITING && players.length && players.every((p) => p.taken);
+    if (started) {
+      changes.status = STATUS.ACTIVE;
+      if (s.game) changes.game = { ...s.game, status: STATUS.ACTIVE };
+    }
+    this.store.update(changes);
+    this.emit("presence", m);
+    // The clocks started with the game: ask for them (a `moves` answer carries them).
+    if (started && s.clock) this.resync();
+  }
+
   onSnapshot(m) {
-    const known = this.moves;
-    const fresh = this.version === null || this.game?.id !== m.game?.id;
-    this.game = m.game;
-    this.seat = m.seat ?? null;
-    this.players = m.players || [];
-    this.spectators = m.spectators ?? 0;
-    this.version = m.version;
-    this.view = m.view;
-    this.status = m.status;
-    this.outcome = m.outcome ?? null;
-    this.takeClock(m);
+    const s = this.state;
+    const fresh = s.version === null || s.game?.id !== m.game?.id;
     // Keep the actions already known up to this version; drop anything beyond it.
-    this.moves = fresh ? [] : known.slice(0, m.version);
+    const moves = fresh ? [] : s.moves.slice(0, m.version);
+    this.store.update({
+      game: m.game,
+      seat: m.seat ?? null,
+      players: m.players || [],
+      spectators: m.spectators ?? 0,
+      version: m.version,
+      view: m.view,
+      status: m.status,
+      outcome: m.outcome ?? null,
+      moves,
+      ...this.takeClock(m),
+    });
+    this.emit("snapshot", m);
     this.resendPending();
-    this.emit("state", { snapshot: true });
-    if (this.moves.filter(Boolean).length < m.version) this.fillHistory();
+    if (moves.filter(Boolean).length < m.version) this.fillHistory();
   }
 
   onUpdate(m) {
-    if (this.version === null) return; // no snapshot yet: it will include this
-    if (m.version <= this.version) return; // already have it (a duplicate or late frame)
-    if (m.version !== this.version + 1) {
+    const s = this.state;
+    if (s.version === null) return; // no snapshot yet: it will include this
+    if (m.version <= s.version) return; // already have it (a duplicate or late frame)
+    if (m.version !== s.version + 1) {
       this.resync(); // a gap: ask for what we missed, show nothing stale meanwhile
       return;
     }
@@ -305,108 +335,77 @@ export class GameSocket extends EventTarget {
       move: m.move,
       description: m.description,
     };
-    this.moves[m.version - 1] = entry;
-    this.version = m.version;
-    this.view = m.view;
-    this.status = m.status;
-    this.outcome = m.outcome ?? null;
-    this.takeClock(m);
-    if (this.game) {
-      this.game.status = m.status;
-      this.game.outcome = this.outcome;
-      this.game.version = m.version;
-    }
+    const moves = [...s.moves];
+    moves[m.version - 1] = entry;
+    const outcome = m.outcome ?? null;
+    this.store.update({
+      moves,
+      version: m.version,
+      view: m.view,
+      status: m.status,
+      outcome,
+      game: s.game ? { ...s.game, status: m.status, outcome, version: m.version } : s.game,
+      ...this.takeClock(m),
+    });
     this.emit("action", entry);
-    this.emit("state");
   }
 
   onMoves(m) {
     this.resyncing = false;
-    if (this.version === null || m.version < this.version) {
+    const s = this.state;
+    if (s.version === null || m.version < s.version) {
       // We know nothing yet (or the server is behind what we have): take a snapshot.
       this.send({ type: "resync", version: -1 });
       return;
     }
+    const moves = [...s.moves];
     for (const entry of m.moves || []) {
-      if (entry.version > this.version || !this.moves[entry.version - 1]) {
-        this.moves[entry.version - 1] = entry;
-        if (entry.version > this.version) this.emit("action", { ...entry, catchUp: true });
+      if (entry.version > s.version || !moves[entry.version - 1]) {
+        moves[entry.version - 1] = entry;
+        if (entry.version > s.version) this.emit("action", { ...entry, catchUp: true });
       }
     }
-    this.version = m.version;
-    this.moves.length = m.version;
-    this.view = m.view;
-    this.seat = m.seat ?? this.seat;
-    this.status = m.status;
-    this.outcome = m.outcome ?? null;
-    this.takeClock(m);
-    if (this.game) {
-      this.game.status = m.status;
-      this.game.outcome = this.outcome;
-      this.game.version = m.version;
-    }
+    moves.length = m.version;
+    const outcome = m.outcome ?? null;
+    this.store.update({
+      version: m.version,
+      moves,
+      view: m.view,
+      seat: m.seat ?? s.seat,
+      status: m.status,
+      outcome,
+      game: s.game ? { ...s.game, status: m.status, outcome, version: m.version } : s.game,
+      ...this.takeClock(m),
+    });
     this.resendPending();
-    this.emit("state");
   }
 
+  // The clock fields of a message for the store ({} when it carries no clock).
   takeClock(m) {
-    if (typeof m.server_time === "number") this.noteServerTime(m.server_time);
-    if (!("clock" in m)) return;
-    this.clock = m.clock;
-    this.clockServerTime = typeof m.server_time === "number" ? m.server_time : this.serverNow();
-  }
-
-  // Clock offset. A frame stamped `server_time` arrives after some latency, so
-  // `server_time - arrival` is a lower bound of the true offset: keep the largest of the
-  // last minute's samples (the least delayed frame). A ping round trip gives an estimate
-  // within +-rtt/2; it is used when it is not below the lower bound. Local time is
-  // monotonic (performance.now), so a wall clock that jumps does not disturb a countdown.
-  noteServerTime(serverTime) {
-    const now = localNow();
-    this.offsetSamples.push([now, serverTime - now]);
-    this.offsetSamples = this.offsetSamples.filter(([at]) => now - at < 60).slice(-30);
-    this.updateOffset();
+    if (typeof m.server_time === "number") this.serverClock.noteServerTime(m.server_time, localNow());
+    if (!("clock" in m)) return {};
+    return {
+      clock: m.clock,
+      clockReadAt: typeof m.server_time === "number" ? m.server_time : this.serverNow(),
+    };
   }
 
   onPong(m) {
     const sent = this.pingsSent.shift();
     if (sent === undefined || typeof m.ts !== "number") return;
-    const now = localNow();
-    const rtt = now - sent;
-    const stale = !this.pingOffset || now - this.pingOffset.at > 300;
-    if (stale || rtt <= this.pingOffset.rtt * 1.5) {
-      this.pingOffset = { offset: m.ts - (sent + now) / 2, rtt, at: now };
-      this.updateOffset();
-    }
-  }
-
-  updateOffset() {
-    const lower = this.offsetSamples.length ? Math.max(...this.offsetSamples.map(([, o]) => o)) : null;
-    const ping = this.pingOffset?.offset ?? null;
-    if (ping === null) this.serverOffset = lower;
-    else this.serverOffset = lower === null ? ping : Math.max(ping, lower);
+    this.serverClock.notePong(sent, m.ts, localNow());
   }
 
   // Server time now (Unix seconds): for the clocks and presence `grace_until`.
   serverNow() {
-    return localNow() + (this.serverOffset ?? Date.now() / 1000 - localNow());
+    const now = localNow();
+    return this.serverClock.serverNow(now, Date.now() / 1000 - now);
   }
 
-  // Does `seat`'s clock run now?
-  clockRuns(seat) {
-    return Boolean(this.clock?.remaining && this.status === "active" && this.clock.running.includes(seat));
-  }
-
-  // Seconds left on `seat`'s clock now (null without a time control; the full allowance
-  // before the game starts). Counted down from the server's reading, never below 0.
+  // Seconds left on `seat`'s clock now (see clock.js remainingSeconds).
   remaining(seat) {
-    const c = this.clock;
-    if (!c) return null;
-    if (!c.remaining) return c.initial ?? null;
-    const left = c.remaining[seat];
-    if (typeof left !== "number") return null;
-    if (!this.clockRuns(seat)) return Math.max(0, left);
-    return Math.max(0, left - Math.max(0, this.serverNow() - this.clockServerTime));
+    const s = this.state;
+    return remainingSeconds(s.clock, s.status, seat, this.serverNow(), s.clockReadAt);
   }
 
   resync() {
@@ -415,7 +414,7 @@ export class GameSocket extends EventTarget {
     setTimeout(() => {
       this.resyncing = false;
     }, 3000);
-    this.send({ type: "resync", version: this.version ?? 0 });
+    this.send({ type: "resync", version: this.state.version ?? 0 });
   }
 
   resendPending() {
@@ -428,20 +427,22 @@ export class GameSocket extends EventTarget {
     try {
       const record = await api(`/api/games/${encodeURIComponent(this.gameId)}/record`);
       if (!record.moves) return;
+      const s = this.state;
+      const moves = [...s.moves];
       let changed = false;
       for (const move of record.moves) {
-        if (move.ply <= this.version && !this.moves[move.ply - 1]) {
-          this.moves[move.ply - 1] = {
+        if (move.ply <= s.version && !moves[move.ply - 1]) {
+          moves[move.ply - 1] = {
             version: move.ply,
             seat: move.seat,
-            action: typeof move.data === "object" && move.data && !Array.isArray(move.data) ? move.data.action : "move",
+            action: recordAction(move.data),
             move: move.data,
             description: move.description,
           };
           changed = true;
         }
       }
-      if (changed) this.emit("state");
+      if (changed) this.store.update({ moves });
     } catch (e) {
       console.warn("could not read the game record", e);
     }
@@ -449,25 +450,29 @@ export class GameSocket extends EventTarget {
 }
 
 // The lobby socket (/ws/lobby/, docs/protocol.md "Lobby"): msgpack frames, reconnect
-// with backoff; every server message is dispatched as an event of its own `type`.
+// with the shared backoff; every server message is dispatched as an event of its own
+// `type`, and "conn" ({state, delay?}) tells the connection state.
 export class LobbySocket extends EventTarget {
   constructor() {
     super();
     this.ws = null;
-    this.attempt = 0;
     this.queue = [];
-    this.timer = null;
+    this.backoff = new Backoff(() => this.connect());
+  }
+
+  emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 
   connect() {
-    clearTimeout(this.timer);
+    this.backoff.cancel();
     const ws = new WebSocket(wsUrl("/ws/lobby/"));
     ws.binaryType = "arraybuffer";
     this.ws = ws;
-    this.dispatchEvent(new CustomEvent("conn", { detail: { state: this.attempt ? "reconnecting" : "connecting" } }));
+    this.emit("conn", { state: this.backoff.attempt ? "reconnecting" : "connecting" });
     ws.onopen = () => {
-      this.attempt = 0;
-      this.dispatchEvent(new CustomEvent("conn", { detail: { state: "open" } }));
+      this.backoff.succeeded();
+      this.emit("conn", { state: "open" });
       const queued = this.queue;
       this.queue = [];
       for (const message of queued) this.send(message);
@@ -480,16 +485,13 @@ export class LobbySocket extends EventTarget {
       } catch {
         return;
       }
-      this.dispatchEvent(new CustomEvent(message.type, { detail: message }));
+      this.emit(message.type, message);
     };
     ws.onclose = () => {
       if (this.ws !== ws) return;
       this.ws = null;
-      this.attempt += 1;
-      const base = Math.min(BACKOFF_MAX, BACKOFF_MIN * 2 ** (this.attempt - 1));
-      const delay = Math.round(base / 2 + Math.random() * (base / 2));
-      this.dispatchEvent(new CustomEvent("conn", { detail: { state: "reconnecting", delay } }));
-      this.timer = setTimeout(() => this.connect(), delay);
+      const delay = this.backoff.schedule();
+      this.emit("conn", { state: "reconnecting", delay });
     };
   }
 
