@@ -25,7 +25,9 @@ def has_origin(scope) -> bool:
 
 
 def query_param(scope, name: str) -> str | None:
-    values = parse_qs(scope.get("query_string", b"").decode("latin1")).get(name)
+    # Blank values are kept: an empty ``?token=`` is a (wrong) token, not a spectator.
+    query = scope.get("query_string", b"").decode("latin1")
+    values = parse_qs(query, keep_blank_values=True).get(name)
     return values[-1] if values else None
 
 

@@ -80,6 +80,11 @@ async def test_forged_tokens_open_nothing():
         spectator = await connect(game.pk)
         await spectator.send({"type": "auth", "token": forged})
         assert await closed_code(spectator) == 4403, forged
+    # An empty token is a wrong token too, not a spectator's missing one.
+    client = await connect(game.pk, "", first=None)
+    assert await closed_code(client) == 4403
+    ok, _ = await handshake(f"/ws/games/{game.pk}/?token=")
+    assert not ok
     # A header with a non-ASCII value is not a seat either.
     ok, _ = await handshake(f"/ws/games/{game.pk}/", [(b"authorization", "Bearer é".encode())])
     assert not ok
