@@ -68,6 +68,7 @@ def main(argv=None) -> None:
     from django.db import DatabaseError
 
     from boardroom.asgi import application
+    from boardroom.inbound import BoundedWebSocketProtocol
     from game_server.lifecycle import install_graceful_shutdown
     from game_server.presence import clear_connections
     from game_server.protocol import MAX_FRAME_BYTES
@@ -108,6 +109,9 @@ def main(argv=None) -> None:
         # Autobahn drops the TCP connection on a protocol error (an oversized frame) by
         # default; send the close frame (1009) the protocol documents instead.
         server.ws_factory.setProtocolOptions(failByDrop=False)
+        # A socket that queues frames faster than its consumer reads them is closed with
+        # 4008 by the protocol itself (boardroom.inbound).
+        server.ws_factory.protocol = BoundedWebSocketProtocol
         # sys.__stdout__: at verbosity 2+ daphne redirects sys.stdout into its log.
         message = f"Boardroom is serving on http://{host}:{args.port}/ - open it in a browser."
         print(message, file=sys.__stdout__, flush=True)

@@ -22,6 +22,7 @@ import engine
 from . import actions, frames, limits, presence, seating, spectators, timeouts
 from .models import Game
 from .protocol import (
+    LAYER_ERRORS,
     CloseCode,
     Code,
     Malformed,
@@ -75,6 +76,7 @@ class GameConsumer(MsgpackWebsocketConsumer):
         if not admitted:
             await self.close(CloseCode.TOO_MANY_SOCKETS)
             return
+        self.present = True  # from here on, however this socket ends, its row goes
         self.delay = await database_sync_to_async(spectators.delay_for)(self.game_id, self.seat)
         await self.join_group()
         self.joined = True
@@ -99,12 +101,16 @@ class GameConsumer(MsgpackWebsocketConsumer):
             await self.join_group()
 
     async def disconnect(self, code):
-        if not self.joined:
+        if not self.present:
             return
-        self.joined = False
+        self.present = self.joined = False
         if self.held is not None:
             self.held.cancel()
-        await self.channel_layer.group_discard(presence.group_name(self.game_id), self.channel_name)
+        try:
+            group = presence.group_name(self.game_id)
+            await self.channel_layer.group_discard(group, self.channel_name)
+        except LAYER_ERRORS:  # Redis down: the membership expires by itself
+            pass
         await database_sync_to_async(presence.disconnect)(self.channel_name)
         self.announce_presence()
 

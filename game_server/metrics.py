@@ -40,6 +40,14 @@ BROADCAST_SECONDS = Histogram(
 BROADCAST_FAILURES = Counter(
     "boardroom_broadcast_failures", "Stored actions whose broadcast the channel layer refused"
 )
+REFUSED = Counter(
+    "boardroom_refused_connections",
+    "WebSockets closed at connect because a backend was unreachable",
+    ["reason"],
+)
+FLOODS = Counter(
+    "boardroom_floods", "WebSockets closed with 4008 for frames queued faster than read"
+)
 UNAVAILABLE = Counter(
     "boardroom_unavailable", "Actions rejected with 'unavailable' (database unreachable)"
 )

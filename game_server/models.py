@@ -9,6 +9,7 @@ stored moves (the engine's ``ply``) and nothing else about the position is store
   process or several) can never both store the same ply; ``(game, seat, request_id)``
   is unique, so a retried request is never applied twice.
 * :class:`Connection`: one open WebSocket (game or lobby), for presence and socket caps.
+* :class:`ServerLease`: the heartbeat of a serving process (its rows die with it).
 * :class:`Profile`: a user's display name; guests are users with ``guest=True``.
 """
 
@@ -141,6 +142,17 @@ class Move(models.Model):
 
     def __str__(self) -> str:
         return f"{self.game_id} #{self.ply} seat {self.seat}: {self.description or self.data}"
+
+
+class ServerLease(models.Model):
+    """A serving process's heartbeat. Connection rows of a process whose lease expired
+    (killed, frozen, its host gone) are removed by the others (``game_server.presence``)."""
+
+    server = models.CharField(primary_key=True, max_length=40)
+    heartbeat_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.server} (alive at {self.heartbeat_at:%H:%M:%S})"
 
 
 class Connection(models.Model):

@@ -13,6 +13,16 @@ process (:data:`SERVER_ID`), so that:
   ``game_server.timeouts``); bot seats are never away;
 * a restarted process clears the rows its previous run left (:func:`clear_connections`).
 
+A row never outlives its socket. The consumer base registers every open socket of this
+process in :data:`LIVE_CHANNELS` and removes it however the application ends (a clean
+close, a crash, a cancel by daphne's close timeout), running ``disconnect`` on its own
+then. What that cannot cover (the database unreachable at that moment, a process killed
+outright) the sweeper of every serving process covers, each ``SWEEP_INTERVAL``
+(:func:`reconcile`): it renews its own lease (:class:`~game_server.models.ServerLease`),
+deletes its own rows whose socket is no longer live, and reaps the rows of processes
+whose lease expired (``SERVER_LEASE_SECONDS``). A seat left without a row starts its
+abandonment grace, as after a normal disconnect.
+
 Presence frames are coalesced: at most one per game every :data:`INTERVAL` seconds per
 process. Sending the whole game a fresh frame for each join made N spectators joining
 cost O(N²) frames and N presence queries (226 s for 1,000 spectators in the fan-out
@@ -24,6 +34,7 @@ then, so the last frame always shows the state after the last change.
 from __future__ import annotations
 
 import asyncio
+import datetime
 import logging
 import time
 import weakref
@@ -34,8 +45,8 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from . import clocks
-from .models import Connection, Game, Seat
-from .protocol import encode
+from .models import Connection, Game, Seat, ServerLease
+from .protocol import LIVE_CHANNELS, encode
 from .seating import display_name
 
 INTERVAL = 0.5  # seconds
@@ -49,6 +60,14 @@ logger = logging.getLogger(__name__)
 # coalesced presence has been read: its players' connections or its spectators changed.
 # The lobby's live-game directory listens (lobby/signals.py), so it is coalesced too.
 presence_changed = Signal()
+
+
+# A row younger than this may belong to a socket still being admitted: never reconciled.
+RECONCILE_AFTER = 5.0  # seconds
+
+
+def lease_seconds() -> float:
+    return float(getattr(settings, "SERVER_LEASE_SECONDS", 30.0))
 
 
 def group_name(game_id: str) -> str:
@@ -123,12 +142,43 @@ def mark_connected(game_id: str, seat: int | None) -> None:
 
 def disconnect(channel_name: str) -> None:
     """Remove a socket's row; a seat left with no socket starts its abandonment grace."""
-    gone = Connection.objects.filter(channel_name=channel_name).values("game_id", "seat").first()
-    Connection.objects.filter(channel_name=channel_name).delete()
-    if gone is not None and gone["seat"] is not None:
-        if not Connection.objects.filter(game_id=gone["game_id"], seat=gone["seat"]).exists():
-            seats = Seat.objects.filter(game_id=gone["game_id"], index=gone["seat"])
-            seats.update(disconnected_at=timezone.now())
+    _remove(Connection.objects.filter(channel_name=channel_name))
+
+
+def _remove(rows) -> int:
+    """Delete ``rows``; the seats they held that no other socket holds become away.
+    Returns how many rows were deleted."""
+    seats = {(game_id, seat) for game_id, seat in rows.values_list("game_id", "seat")}
+    deleted = rows.delete()[0]
+    now = timezone.now()
+    for game_id, seat in seats:
+        if seat is not None and not Connection.objects.filter(game_id=game_id, seat=seat).exists():
+            Seat.objects.filter(game_id=game_id, index=seat).update(disconnected_at=now)
+    return deleted
+
+
+def reconcile(live: set[str] | None = None) -> int:
+    """This process's sweep of presence (see the module docstring): renew its lease,
+    delete its rows whose socket is gone and the rows of dead processes. Returns how
+    many rows were deleted."""
+    now = timezone.now()
+    live = set(LIVE_CHANNELS if live is None else live)
+    ServerLease.objects.update_or_create(server=SERVER_ID, defaults={"heartbeat_at": now})
+    settled = now - datetime.timedelta(seconds=RECONCILE_AFTER)
+    own = Connection.objects.filter(server=SERVER_ID, created_at__lt=settled)
+    stale = [name for name in own.values_list("channel_name", flat=True) if name not in live]
+    deleted = _remove(Connection.objects.filter(channel_name__in=stale)) if stale else 0
+    expired = now - datetime.timedelta(seconds=lease_seconds())
+    dead = list(
+        ServerLease.objects.filter(heartbeat_at__lt=expired)
+        .exclude(server=SERVER_ID)
+        .values_list("server", flat=True)
+    )
+    for server in dead:
+        deleted += _remove(Connection.objects.filter(server=server))
+        logger.warning("server %s stopped renewing its lease: its sockets were removed", server)
+    ServerLease.objects.filter(server__in=dead, heartbeat_at__lt=expired).delete()
+    return deleted
 
 
 def clear_connections(server: str = SERVER_ID) -> int:

@@ -20,13 +20,17 @@ compares :class:`Code` and :class:`CloseCode` with the document's tables):
 
 from __future__ import annotations
 
+import asyncio
 import enum
+import logging
 import unicodedata
 from typing import Any
 
 import msgpack
 from channels.generic.websocket import AsyncWebsocketConsumer
+from redis.exceptions import RedisError
 
+from . import metrics
 from .limits import TokenBucket
 
 # The game socket's path; game_server.security reads the game of a token client from it.
@@ -89,6 +93,10 @@ class CloseCode(enum.IntEnum):
 
 
 DAPHNE_TOO_BIG = 1009
+# What a channel layer raises when its Redis cannot be reached.
+LAYER_ERRORS = (RedisError, ConnectionError, OSError)
+
+logger = logging.getLogger(__name__)
 
 
 class Rejected(Exception):
@@ -167,6 +175,12 @@ def decode(data: bytes):
         raise Malformed("not a msgpack frame") from None
 
 
+# Channel names of this process's open sockets; game_server.presence reconciles its rows
+# with it.
+LIVE_CHANNELS: set[str] = set()
+_cleanups: set[asyncio.Task] = set()  # disconnects of crashed consumers, still running
+
+
 class MsgpackWebsocketConsumer(AsyncWebsocketConsumer):
     """Binary msgpack frames both ways, checked at the edge, dispatched by ``type``.
 
@@ -177,8 +191,46 @@ class MsgpackWebsocketConsumer(AsyncWebsocketConsumer):
 
     handlers: dict = {}
     dropped = 0
+    present = False  # True while the socket has presence to undo (see ``disconnect``)
+
+    async def __call__(self, scope, receive, send):
+        """Run the consumer; however it ends (a clean close, a crash, a cancel by daphne's
+        close timeout), its socket leaves :data:`LIVE_CHANNELS` and a socket that still
+        had presence runs ``disconnect`` in a task of its own, which a cancel of this one
+        does not stop (``game_server.presence`` reaps what even that misses).
+
+        A channel layer that cannot be reached (Redis down) ends the socket with the
+        documented reconnect close 4012 instead of an HTTP 500 or a 1011, counted in
+        ``boardroom_refused_connections{reason="channel_layer"}``."""
+        self.sent_close = False
+
+        async def tracking_send(message):
+            if message.get("type") == "websocket.close":
+                self.sent_close = True
+            await send(message)
+
+        try:
+            await super().__call__(scope, receive, tracking_send)
+        except LAYER_ERRORS as exc:
+            metrics.REFUSED.labels(reason="channel_layer").inc()
+            logger.warning("channel layer unreachable: %r; closing with 4012", exc)
+            if not self.sent_close:
+                if not getattr(self, "accepted", False):
+                    await send({"type": "websocket.accept"})
+                await send({"type": "websocket.close", "code": int(CloseCode.RECONNECT)})
+        finally:
+            LIVE_CHANNELS.discard(getattr(self, "channel_name", None))
+            if self.present:
+                task = asyncio.get_running_loop().create_task(self.disconnect(1006))
+                _cleanups.add(task)
+                task.add_done_callback(_cleanups.discard)
+
+    async def accept(self, subprotocol=None, headers=None):
+        self.accepted = True
+        await super().accept(subprotocol, headers)
 
     async def websocket_connect(self, message):
+        LIVE_CHANNELS.add(self.channel_name)
         self.bucket = TokenBucket(BUCKET_SIZE, BUCKET_RATE)
         await super().websocket_connect(message)
 

@@ -73,6 +73,7 @@ async def run_sweeper(interval: float | None = None) -> None:
     """Sweep forever on the running event loop (one per process)."""
     while True:
         try:
+            await database_sync_to_async(presence.reconcile)()
             await database_sync_to_async(sweep)()
         except DatabaseError as exc:
             log.warning("timeout sweep failed: %s", exc)

@@ -21,7 +21,14 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 
 from game_server import limits, presence
-from game_server.protocol import CloseCode, Code, MsgpackWebsocketConsumer, Rejected, field
+from game_server.protocol import (
+    LAYER_ERRORS,
+    CloseCode,
+    Code,
+    MsgpackWebsocketConsumer,
+    Rejected,
+    field,
+)
 from game_server.seating import display_name
 
 from . import bots, directory, matchmaking, notify, rematch, tables
@@ -58,7 +65,6 @@ def disconnect_socket(channel_name: str) -> None:
 class LobbyConsumer(MsgpackWebsocketConsumer):
     user = None
     poller: asyncio.Task | None = None
-    joined = False
 
     # -- connection ------------------------------------------------------------------------
     async def connect(self):
@@ -71,7 +77,7 @@ class LobbyConsumer(MsgpackWebsocketConsumer):
         ):
             await self.close(CloseCode.TOO_MANY_SOCKETS)
             return
-        self.joined = True  # from here on disconnect() removes the presence row
+        self.present = True  # from here on, however this socket ends, its row goes
         bots.attach()
         for group in self.groups_to_join():
             await self.channel_layer.group_add(group, self.channel_name)
@@ -88,12 +94,15 @@ class LobbyConsumer(MsgpackWebsocketConsumer):
         return groups
 
     async def disconnect(self, code):
-        if not self.joined:
+        if not self.present:
             return
-        self.joined = False
+        self.present = False
         self.stop_polling()
-        for group in self.groups_to_join():
-            await self.channel_layer.group_discard(group, self.channel_name)
+        try:
+            for group in self.groups_to_join():
+                await self.channel_layer.group_discard(group, self.channel_name)
+        except LAYER_ERRORS:  # Redis down: the memberships expire by themselves
+            pass
         if self.user is not None:
             await database_sync_to_async(disconnect_socket)(self.channel_name)
 

@@ -1,0 +1,54 @@
+"""Inbound floods are stopped by the protocol, not by the consumer.
+
+Daphne hands every received frame to the application through an unbounded queue, and a
+consumer handles one frame at a time; its rate limiter (close 4008 after 50 dropped
+messages) only runs as fast as the consumer drains that queue. One socket sending at full
+speed pushed 1.47 M frames into it in 20 s (RSS 110 -> 494 MB, other games' round trips
+40x slower) and was never closed.
+
+:class:`BoundedWebSocketProtocol` caps what one connection can make the server hold:
+once :data:`MAX_QUEUED_FRAMES` frames wait unread (at most that many times the 16 KiB
+frame limit in bytes, 1 MiB), the socket is flooding. Its waiting frames are dropped, the
+application is told the client left (so the consumer runs ``disconnect`` at once and its
+presence row goes), and the client gets the documented flood close 4008. Frames arriving
+afterwards are ignored; Autobahn drops the TCP connection if the client does not answer
+the close within its close-handshake timeout.
+
+Import this module only after daphne installed Twisted's asyncio reactor (``serve``).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from daphne.ws_protocol import WebSocketProtocol
+
+from game_server import metrics
+from game_server.protocol import CloseCode
+
+MAX_QUEUED_FRAMES = 64
+
+logger = logging.getLogger(__name__)
+
+
+class BoundedWebSocketProtocol(WebSocketProtocol):
+    flooded = False
+
+    def onMessage(self, payload, isBinary):
+        if self.flooded:
+            return
+        queue = getattr(self, "application_queue", None)
+        if queue is not None and not self.muted and queue.qsize() >= MAX_QUEUED_FRAMES:
+            self.stop_flood(queue)
+            return
+        super().onMessage(payload, isBinary)
+
+    def stop_flood(self, queue) -> None:
+        self.flooded = True
+        metrics.FLOODS.inc()
+        logger.warning("closing a flooding WebSocket from %s (4008)", self.client_addr)
+        while not queue.empty():
+            queue.get_nowait()
+        queue.put_nowait({"type": "websocket.disconnect", "code": int(CloseCode.POLICY_VIOLATION)})
+        self.muted = True  # daphne then sends the application nothing more (onClose included)
+        self.sendClose(code=int(CloseCode.POLICY_VIOLATION), reason="flooding")
