@@ -123,6 +123,33 @@ def mcts_move(
         return game.move_to_data(moves[0])
     if rules.hidden_information and rules.determinize is None:
         return random_move(game, state, seed, seat)
+    root = _search(game, state, seed, seat, iterations, time_limit, playout_limit)
+    legal = [root.children[m] for m in moves if m in root.children]
+    best = max(legal, key=lambda child: child.visits) if legal else None
+    return game.move_to_data(moves[0] if best is None else best.move)
+
+
+def search_statistics(
+    game: Game, state: State, seed: int = 0, seat: int | None = None, iterations: int = 100
+) -> list:
+    """``[move data, visits, summed reward]`` for each move the search tried at the root:
+    what the conformance kit compares between positions that look the same to ``seat``."""
+    seat = bot_seat(game, state, seat)
+    root = _search(game, state, seed, seat, iterations, None, PLAYOUT_LIMIT)
+    return [
+        [game.move_to_data(move), child.visits, round(child.reward, 9)]
+        for move, child in root.children.items()
+    ]
+
+
+def determinizations(game: Game, state: State, seat: int, seed: int = 0, count: int = 8) -> list:
+    """The first ``count`` positions the search for ``seat`` would sample with ``seed``:
+    the same whenever ``seat`` sees the same (what the conformance kit checks)."""
+    rnd = random.Random(seed)
+    return [_determinize(game, state, seat, rnd)[0] for _ in range(count)]
+
+
+def _search(game, state, seed, seat, iterations, time_limit, playout_limit) -> _Node:
     rnd = random.Random(seed)
     root = _Node(None, None, None)
     deadline = None if time_limit is None else time.monotonic() + time_limit
@@ -130,9 +157,7 @@ def mcts_move(
         if deadline is not None and time.monotonic() >= deadline:
             break
         _iterate(game, state, seat, root, rnd, playout_limit)
-    legal = [root.children[m] for m in moves if m in root.children]
-    best = max(legal, key=lambda child: child.visits) if legal else None
-    return game.move_to_data(moves[0] if best is None else best.move)
+    return root
 
 
 def _iterate(game: Game, state: State, seat: int, root: _Node, rnd, playout_limit: int) -> None:

@@ -641,8 +641,9 @@ def check_bots_see_only_the_view(
     game: Game, data, *, max_plies: int = DEFAULT_MAX_PLIES, options: Mapping | None = None
 ) -> None:
     """In a hidden-information game, ``determinize(view, seat, rng)`` gives positions in which
-    the seat sees exactly that view, with the same seats to move and legal moves; and the
-    MCTS bot answers the same move at two positions that look the same to its seat."""
+    the seat sees exactly that view, with the same seats to move and legal moves; and at
+    two positions that look the same to the seat to move, the MCTS bot samples the same
+    determinizations and its search ends with the same statistics."""
     from . import bots
 
     rules = game.rules
@@ -672,16 +673,28 @@ def check_bots_see_only_the_view(
         )
     seat = game.to_move(state)[0]
     others = [owner for owner in range(state.num_players) if owner != seat]
-    lookalike = _perturbed(game, state, others, rng_seed)
+    # Several rounds, so that a hook that changes little at a time still changes much.
+    lookalike = state
+    for round_ in range(8):
+        lookalike = _perturbed(game, lookalike, others, rng_seed + round_)
     assert pack(game.view(lookalike, seat)) == pack(game.view(state, seat))
     bot_seed = rng_seed % 1000
-    moves = [
-        bots.mcts_move(game, position, bot_seed, seat, iterations=BOT_ITERATIONS)
+    samples = [
+        [pack(rules.encode(p)) for p in bots.determinizations(game, position, seat, bot_seed)]
         for position in (state, lookalike)
     ]
-    assert moves[0] == moves[1], (
-        f"{_where(game, state)}: the mcts bot for seat {seat} chose {moves[0]!r}, and"
-        f" {moves[1]!r} where only other seats' hidden data differ: it peeks"
+    assert samples[0] == samples[1], (
+        f"{_where(game, state)}: the bot for seat {seat} samples other positions where only"
+        " other seats' hidden data differ: it determinizes from more than its view"
+    )
+    searches = [
+        bots.search_statistics(game, position, bot_seed, seat, iterations=BOT_ITERATIONS)
+        for position in (state, lookalike)
+    ]
+    assert searches[0] == searches[1], (
+        f"{_where(game, state)}: the mcts bot for seat {seat} searched differently where"
+        f" only other seats' hidden data differ: it peeks ([move, visits, reward]:"
+        f" {searches[0][:6]} vs {searches[1][:6]})"
     )
 
 
