@@ -26,10 +26,21 @@ The properties, by name (see :data:`PROPERTIES`):
 * ``views_never_leak``: changing one seat's hidden data (``rules.perturb_private``) changes
   nobody else's view; views are msgpack data; seats see their own hidden data;
 * ``finished_games_stay_finished``: after the end nothing is legal and the outcome holds;
-* ``apply_never_mutates``: applying (or viewing) leaves the input state as it was.
+* ``apply_never_mutates``: applying (or viewing) leaves the input state as it was;
+* ``playouts_reach_the_end``: playouts with game moves only run to the real end (or
+  ``end_cap``), consistent at every state;
+* ``perft_matches_generic``: a ``perft`` hook agrees with :func:`engine.generic_perft`;
+* ``public_moves_hide_private_data``: ``Game.public_move`` tells nothing private;
+* ``bots_see_only_the_view``: ``determinize`` matches the view, and the MCTS bot samples
+  and searches the same at positions its seat cannot tell apart.
+
+Checks without Hypothesis: :func:`check_hash_seed_independence` (child processes with
+other ``PYTHONHASHSEED`` values), :func:`check_endings` (most random playouts end by the
+rules) and :func:`check_playthrough` (the golden playthrough file still plays the same).
 
 Settings come from the Hypothesis profile named by ``$BOARDROOM_CONFORMANCE_PROFILE``:
-``conformance`` (the default: 50 examples per property), ``conformance-quick`` (10) or
+``conformance`` (the default: 50 examples per property; the two long ones run a fifth),
+``conformance-quick`` (10) or
 ``conformance-thorough`` (500). Deadlines are off: a chess step is slow by nature.
 """
 
