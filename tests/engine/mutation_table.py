@@ -265,7 +265,8 @@ def peeking_bot():
 MUTANTS = {
     "ttt-winner": ("tictactoe", "the loser is declared the winner", swapped_winners, None),
     "ttt-no-draw": ("tictactoe", "a full board is not a draw", ttt_full_board_not_a_draw, None),
-    "ttt-parse": ("tictactoe", "parse_move lets AttributeError escape", ttt_parse_move_crashes, None),
+    "ttt-parse": ("tictactoe", "parse_move lets AttributeError escape",
+                  ttt_parse_move_crashes, None),
     "c4-vertical": ("connect4", "vertical fours do not win", c4_no_vertical_fours, None),
     "c4-perft": ("connect4", "perft hook counts past a win", c4_perft_ignores_wins, None),
     "c4-drop": ("connect4", "the last legal column is missing", drops_a_move, None),
