@@ -22,10 +22,11 @@ from .core import (
     Outcome,
     Rules,
     State,
+    generic_perft,
     perft,
 )
 from .errors import EngineError
-from .registry import all_games, get, names, register
+from .registry import all_games, get, load_games, names, register
 
 __all__ = [
     "ABANDON",
@@ -44,6 +45,8 @@ __all__ = [
     "all_games",
     "get",
     "names",
+    "generic_perft",
+    "load_games",
     "perft",
     "register",
 ]

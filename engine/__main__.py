@@ -3,6 +3,9 @@
     python -m engine games
     python -m engine perft GAME DEPTH [--position TEXT] [--players N]
     python -m engine play GAME [--players N] [--seed S] [--random SEATS]
+    python -m engine endings GAME [--playouts N] [--cap PLIES]
+    python -m engine playthrough GAME [--seed S] [--players N] [--write PATH]
+    python -m engine new NAME [--dir DIR] [--module DOTTED.PATH]
 
 Everything goes through the generic :class:`engine.Game` API, so each command works
 for every registered game. ``play`` reads one move per line from stdin: the move data as
@@ -179,6 +182,60 @@ def play(name: str, players: int | None, seed: int, random_seats: set[int]) -> i
     return 0
 
 
+def run_endings(name: str, playouts: int, cap: int) -> int:
+    """How seeded random playouts (game moves only) end: by which rule, or capped."""
+    from .playthrough import random_playout
+
+    game = get(name)
+    reasons: dict[str, int] = {}
+    plies = 0
+    counts = range(game.min_players, game.max_players + 1)
+    for index in range(playouts):
+        final = random_playout(game, counts[index % len(counts)], index, cap)[-1]
+        outcome = game.outcome(final)
+        reason = "capped" if outcome is None else outcome.reason
+        reasons[reason] = reasons.get(reason, 0) + 1
+        plies += final.ply
+    ended = playouts - reasons.get("capped", 0)
+    print(f"{ended} of {playouts} random playouts ended by the rules within {cap} plies")
+    for reason, count in sorted(reasons.items(), key=lambda item: -item[1]):
+        print(f"  {reason:<24} {count}")
+    print(f"mean length {plies / max(playouts, 1):.1f} plies")
+    return 0
+
+
+def run_playthrough(name: str, seed: int, players: int | None, write: str | None) -> int:
+    from .playthrough import playthrough
+
+    text = playthrough(get(name), seed=seed, num_players=players)
+    if write is None:
+        sys.stdout.write(text)
+    else:
+        from pathlib import Path
+
+        Path(write).parent.mkdir(parents=True, exist_ok=True)
+        Path(write).write_text(text)
+        print(f"wrote {write}")
+    return 0
+
+
+def run_new(name: str, directory: str, module: str | None) -> int:
+    from pathlib import Path
+
+    from .scaffold import new_game
+
+    try:
+        paths = new_game(name, Path(directory), module)
+    except (ValueError, FileExistsError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for path in paths:
+        print(f"wrote {path}")
+    test = paths[1]
+    print(f"next: python -m pytest {test}  (green), then make the rules yours")
+    return 0
+
+
 def parse_seats(text: str) -> set[int]:
     try:
         return {int(part) for part in text.split(",") if part.strip()}
@@ -210,6 +267,30 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SEATS",
         help="comma-separated seats played by a seeded random mover",
     )
+
+    endings_command = commands.add_parser(
+        "endings", help="how seeded random playouts end (by the rules, or capped)"
+    )
+    endings_command.add_argument("game")
+    endings_command.add_argument("--playouts", type=int, default=100)
+    endings_command.add_argument("--cap", type=int, default=1000, help="plies per playout")
+
+    playthrough_command = commands.add_parser(
+        "playthrough", help="print (or --write) the game's golden playthrough"
+    )
+    playthrough_command.add_argument("game")
+    playthrough_command.add_argument("--seed", type=int, default=1)
+    playthrough_command.add_argument("--players", type=int, help="default: 3 if allowed")
+    playthrough_command.add_argument("--write", metavar="PATH", help="write it to PATH")
+
+    new_command = commands.add_parser(
+        "new", help="write a new game module, its tests and playthrough from a template"
+    )
+    new_command.add_argument("name")
+    new_command.add_argument("--dir", default=".", help="where to write (default: here)")
+    new_command.add_argument(
+        "--module", help="the new module's import path (default: NAME; engine.games.NAME)"
+    )
     return parser
 
 
@@ -220,6 +301,12 @@ def main(argv: list[str] | None = None) -> int:
             return list_games()
         if args.command == "perft":
             return run_perft(args.game, args.depth, args.position, args.players)
+        if args.command == "endings":
+            return run_endings(args.game, args.playouts, args.cap)
+        if args.command == "playthrough":
+            return run_playthrough(args.game, args.seed, args.players, args.write)
+        if args.command == "new":
+            return run_new(args.name, args.dir, args.module)
         return play(args.game, args.players, args.seed, args.random)
     except EngineError as error:
         print(f"error: {error}", file=sys.stderr)

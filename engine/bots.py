@@ -12,14 +12,17 @@ Determinism: given the same state, seat, seed and an iteration budget (no ``time
 a bot always answers the same move. A ``time_limit`` caps the search by the clock, which
 makes the answer depend on the machine's speed.
 
-Hidden information. The search never looks at what the bot's seat may not see. Each
-iteration searches one *determinization*: the other seats' private data are redrawn with
-the game's ``perturb_private`` (the hook the conformance kit uses for its no-leak
-property), and future chance events come from a fresh generator drawn from the bot's
-own seed instead of the game's. The tree is shared between determinizations and a move
-is only compared with the moves available in the same sample (single-observer
-information-set MCTS). A hidden-information game without ``perturb_private`` gets random
-moves from the ``mcts`` level, since it cannot be searched without peeking.
+Hidden information. The search never looks at what the bot's seat may not see: in a
+hidden-information game it reads only the seat's view (``rules.view(position, seat)``)
+and the legal moves, which the seat to move sees too. Each iteration searches one
+*determinization*, a position drawn by the game's ``determinize(view, seat, rng)`` hook
+from that view alone, so two positions that look the same to the seat give the same
+search and the same move. Future chance events come from a fresh generator drawn from
+the bot's own seed instead of the game's. The tree is shared between determinizations
+and a move is only compared with the moves available in the same sample (single-observer
+information-set MCTS). Bots never call ``perturb_private`` (the conformance kit's tool).
+A hidden-information game without ``determinize`` gets random moves from the ``mcts``
+level, since it cannot be searched without peeking.
 
 Many players: every node keeps the reward of the seat that made its move, so each seat
 maximizes its own share of the win (1 for a sole winner, 1/k each for k winners, 1/n
@@ -91,12 +94,15 @@ def _rewards(outcome, num_players: int) -> list[float]:
 
 
 def _determinize(game: Game, state: State, seat: int, rnd: random.Random):
-    """A position ``seat`` cannot tell from the real one, and a chance stream of its own."""
-    position = state.position
-    if game.rules.hidden_information:
-        for other in range(state.num_players):
-            if other != seat:
-                position = game.rules.perturb_private(position, other, Rng(rnd.getrandbits(64)))
+    """A position ``seat`` cannot tell from the real one, and a chance stream of its own.
+
+    In a hidden-information game the position is drawn from ``seat``'s view only."""
+    rules = game.rules
+    if rules.hidden_information:
+        view = rules.view(state.position, seat)
+        position = rules.determinize(view, seat, Rng(rnd.getrandbits(64)))
+    else:
+        position = state.position
     return position, Rng(rnd.getrandbits(64))
 
 
@@ -115,8 +121,35 @@ def mcts_move(
     moves = game.legal_moves(state)
     if len(moves) == 1:
         return game.move_to_data(moves[0])
-    if rules.hidden_information and rules.perturb_private is None:
+    if rules.hidden_information and rules.determinize is None:
         return random_move(game, state, seed, seat)
+    root = _search(game, state, seed, seat, iterations, time_limit, playout_limit)
+    legal = [root.children[m] for m in moves if m in root.children]
+    best = max(legal, key=lambda child: child.visits) if legal else None
+    return game.move_to_data(moves[0] if best is None else best.move)
+
+
+def search_statistics(
+    game: Game, state: State, seed: int = 0, seat: int | None = None, iterations: int = 100
+) -> list:
+    """``[move data, visits, summed reward]`` for each move the search tried at the root:
+    what the conformance kit compares between positions that look the same to ``seat``."""
+    seat = bot_seat(game, state, seat)
+    root = _search(game, state, seed, seat, iterations, None, PLAYOUT_LIMIT)
+    return [
+        [game.move_to_data(move), child.visits, round(child.reward, 9)]
+        for move, child in root.children.items()
+    ]
+
+
+def determinizations(game: Game, state: State, seat: int, seed: int = 0, count: int = 8) -> list:
+    """The first ``count`` positions the search for ``seat`` would sample with ``seed``:
+    the same whenever ``seat`` sees the same (what the conformance kit checks)."""
+    rnd = random.Random(seed)
+    return [_determinize(game, state, seat, rnd)[0] for _ in range(count)]
+
+
+def _search(game, state, seed, seat, iterations, time_limit, playout_limit) -> _Node:
     rnd = random.Random(seed)
     root = _Node(None, None, None)
     deadline = None if time_limit is None else time.monotonic() + time_limit
@@ -124,9 +157,7 @@ def mcts_move(
         if deadline is not None and time.monotonic() >= deadline:
             break
         _iterate(game, state, seat, root, rnd, playout_limit)
-    legal = [root.children[m] for m in moves if m in root.children]
-    best = max(legal, key=lambda child: child.visits) if legal else None
-    return game.move_to_data(moves[0] if best is None else best.move)
+    return root
 
 
 def _iterate(game: Game, state: State, seat: int, root: _Node, rnd, playout_limit: int) -> None:

@@ -136,7 +136,13 @@ class Rules:
       ``describe_move(position, move) -> str``: human notation (SAN for chess);
       ``perft(position, depth) -> int``: a faster leaf count than the generic one;
       ``perturb_private(position, seat, rng) -> position``: change only ``seat``'s hidden
-        data, for the conformance kit's no-leak property (games with hidden data only).
+        data, for the conformance kit's no-leak properties (games with hidden data only);
+      ``determinize(view, seat, rng) -> position``: a position drawn at random among those
+        in which ``seat`` would see ``view`` (what ``view(position, seat)`` returned); bots
+        search these, so they never see the true position (hidden-information games);
+      ``public_move(position, move, seat) -> data``: what everybody but the mover (``seat``)
+        may learn of ``move`` played at ``position``. Default: the move's data in a
+        perfect-information game, ``None`` (nothing) in a hidden-information one.
     """
 
     name: str
@@ -162,6 +168,8 @@ class Rules:
     describe_move: Callable[[Position, Move], str] | None = None
     perft: Callable[[Position, int], int] | None = None
     perturb_private: Callable[[Position, int, Rng], Position] | None = None
+    determinize: Callable[[Any, int, Rng], Position] | None = None
+    public_move: Callable[[Position, Move, int], Any] | None = None
     hidden_information: bool = False
     description: str = ""
 
@@ -342,6 +350,29 @@ class Game:
             return self.rules.describe_move(state.position, move)
         return str(move_data)
 
+    def public_move(self, state: State, move_data, seat: int | None = None):
+        """What every seat but ``seat`` (the mover), and spectators, may learn of
+        ``move_data`` about to be applied to ``state``: msgpack data, ``None`` for nothing.
+
+        Engine actions (``{"action": ...}``) are public. A game move is described by the
+        game's ``public_move`` hook; without one, a perfect-information game shows the move
+        itself and a hidden-information game shows nothing. The mover always knows its own
+        move. ``seat=None`` means the only seat to move.
+        """
+        if isinstance(move_data, dict):
+            return dict(move_data)
+        if seat is None:
+            to_move = self.to_move(state)
+            if len(to_move) != 1:
+                raise EngineError(errors.INVALID_SEAT, "say which seat is moving")
+            seat = to_move[0]
+        move = self.rules.parse_move(move_data)
+        if self.rules.public_move is not None:
+            return self.rules.public_move(state.position, move, seat)
+        if self.rules.hidden_information:
+            return None
+        return self.rules.move_to_data(move)
+
     # -- acting -------------------------------------------------------------------
     def apply(self, state: State, move_data, seat: int | None = None) -> State:
         """Apply a game move or an engine action for ``seat`` and return the new state.
@@ -483,12 +514,20 @@ class Game:
 
 
 def perft(game: Game, state: State, depth: int) -> int:
-    """Leaf nodes ``depth`` moves below ``state``; a finished game has no children."""
+    """Leaf nodes ``depth`` moves below ``state``; a finished game has no children.
+
+    Uses the game's ``perft`` hook when it has one, else :func:`generic_perft`."""
+    if state.result is None and game.rules.perft is not None:
+        return game.rules.perft(state.position, depth)
+    return generic_perft(game, state, depth)
+
+
+def generic_perft(game: Game, state: State, depth: int) -> int:
+    """Leaf nodes ``depth`` moves below ``state``, counted through ``legal_moves`` and
+    ``play`` only (what a ``perft`` hook must agree with)."""
     rules = game.rules
     if state.result is not None:
         return 1 if depth == 0 else 0
-    if rules.perft is not None:
-        return rules.perft(state.position, depth)
     rng = Rng(state.rng)
 
     def count(position, depth):

@@ -1,12 +1,38 @@
-"""Finds games by name. Game modules register themselves when ``engine.games`` is imported."""
+"""Finds games by name.
+
+Game modules register themselves (``register(Rules(...))``) when imported. The registry
+imports, once, before the first lookup:
+
+1. every module of ``engine.games`` (the built-in games);
+2. the modules named in the ``BOARDROOM_GAMES`` environment variable, a comma-separated
+   list of importable module paths (``mypackage.poker, other.go``);
+3. the entry points of the ``boardroom.games`` group of every installed distribution,
+   e.g. in the game package's ``pyproject.toml``::
+
+       [project.entry-points."boardroom.games"]
+       poker = "mypackage.poker"
+
+   An entry point may name a module (importing it registers its games) or an attribute
+   (``"mypackage.poker:RULES"``) holding a :class:`Rules` that is not registered yet.
+
+So a game from another package needs no change to ``engine/games/``.
+"""
 
 from __future__ import annotations
+
+import importlib
+import os
+from importlib import metadata
 
 from . import errors
 from .core import Game, Rules
 from .errors import EngineError
 
+ENV_VAR = "BOARDROOM_GAMES"
+ENTRY_POINT_GROUP = "boardroom.games"
+
 _GAMES: dict[str, Game] = {}
+_loading = _loaded = False
 
 
 def register(rules: Rules) -> Game:
@@ -18,7 +44,7 @@ def register(rules: Rules) -> Game:
 
 
 def get(name: str) -> Game:
-    _load_builtin_games()
+    load_games()
     try:
         return _GAMES[name]
     except (KeyError, TypeError):
@@ -26,7 +52,7 @@ def get(name: str) -> Game:
 
 
 def names() -> list[str]:
-    _load_builtin_games()
+    load_games()
     return sorted(_GAMES)
 
 
@@ -34,5 +60,44 @@ def all_games() -> list[Game]:
     return [get(name) for name in names()]
 
 
-def _load_builtin_games() -> None:
-    from . import games  # noqa: F401  (importing registers them)
+def load_games() -> None:
+    """Import the built-in games, ``$BOARDROOM_GAMES`` and the ``boardroom.games`` entry
+    points (once; later calls do nothing). A module that fails to import raises."""
+    global _loading, _loaded
+    if _loaded or _loading:  # a game module that looks games up while importing
+        return
+    _loading = True
+    try:
+        from . import games  # noqa: F401  (importing registers them)
+
+        for path in os.environ.get(ENV_VAR, "").split(","):
+            if path.strip():
+                load_module(path.strip())
+        for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
+            _register_loaded(entry_point.load(), entry_point.value)
+        _loaded = True
+    finally:
+        _loading = False
+
+
+def load_module(path: str) -> None:
+    """Import ``path`` (``package.module``, or ``package.module:ATTRIBUTE`` naming a
+    :class:`Rules`) so that its games are registered."""
+    module_path, _, attribute = path.partition(":")
+    try:
+        loaded = importlib.import_module(module_path)
+    except ImportError as exc:
+        raise ImportError(f"cannot import game module {module_path!r}: {exc}") from exc
+    if attribute:
+        loaded = getattr(loaded, attribute)
+    _register_loaded(loaded, path)
+
+
+def _register_loaded(loaded, where: str) -> None:
+    if isinstance(loaded, Game):
+        loaded = loaded.rules
+    if isinstance(loaded, Rules):
+        if _GAMES.get(loaded.name) is None:
+            register(loaded)
+        elif _GAMES[loaded.name].rules is not loaded:
+            raise ValueError(f"{where}: a game named {loaded.name!r} is already registered")

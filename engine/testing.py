@@ -26,10 +26,21 @@ The properties, by name (see :data:`PROPERTIES`):
 * ``views_never_leak``: changing one seat's hidden data (``rules.perturb_private``) changes
   nobody else's view; views are msgpack data; seats see their own hidden data;
 * ``finished_games_stay_finished``: after the end nothing is legal and the outcome holds;
-* ``apply_never_mutates``: applying (or viewing) leaves the input state as it was.
+* ``apply_never_mutates``: applying (or viewing) leaves the input state as it was;
+* ``playouts_reach_the_end``: playouts with game moves only run to the real end (or
+  ``end_cap``), consistent at every state;
+* ``perft_matches_generic``: a ``perft`` hook agrees with :func:`engine.generic_perft`;
+* ``public_moves_hide_private_data``: ``Game.public_move`` tells nothing private;
+* ``bots_see_only_the_view``: ``determinize`` matches the view, and the MCTS bot samples
+  and searches the same at positions its seat cannot tell apart.
+
+Checks without Hypothesis: :func:`check_hash_seed_independence` (child processes with
+other ``PYTHONHASHSEED`` values), :func:`check_endings` (most random playouts end by the
+rules) and :func:`check_playthrough` (the golden playthrough file still plays the same).
 
 Settings come from the Hypothesis profile named by ``$BOARDROOM_CONFORMANCE_PROFILE``:
-``conformance`` (the default: 50 examples per property), ``conformance-quick`` (10) or
+``conformance`` (the default: 50 examples per property; the two long ones run a fifth),
+``conformance-quick`` (10) or
 ``conformance-thorough`` (500). Deadlines are off: a chess step is slow by nature.
 """
 
@@ -37,13 +48,19 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import difflib
+import json
 import os
+import subprocess
+import sys
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import msgpack
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
 from . import errors
@@ -56,11 +73,15 @@ from .core import (
     TIMEOUT,
     Game,
     State,
+    generic_perft,
 )
 from .errors import EngineError
+from .playthrough import playthrough, random_playout, read_settings, trace
 from .rng import Rng, seed_state
 
 DEFAULT_MAX_PLIES = 60
+# Playouts to the real end stop here (random chess games end in about 360 plies).
+DEFAULT_END_CAP = 1000
 # About one ply in ENGINE_ACTION_ODDS is an engine action (resign, draw offers...), so most
 # playouts run long; while a draw is on offer, one ply in DRAW_ANSWER_ODDS answers it so
 # that draw agreements do happen.
@@ -441,6 +462,17 @@ def check_views_never_leak(
                         f"{_where(game, state)}: changing seat {owner}'s hidden data changed"
                         f" the view of {'spectators' if seat is None else f'seat {seat}'}"
                     )
+        if not seats_with_secrets:
+            changed = any(
+                pack(rules.encode(_perturbed(game, state, [owner], rng_seed + retry).position))
+                != pack(rules.encode(state.position))
+                for retry in range(1, 8)
+                for owner in range(state.num_players)
+            )
+            assert changed, (
+                f"{_where(game, state)}: perturb_private changed nothing for any seat while the"
+                " game runs, so the no-leak check tests nothing"
+            )
         if seats_with_secrets:
             spectator = unpack(views[None])["position"]
             assert any(
@@ -512,6 +544,324 @@ def check_apply_never_mutates(
             _assert_unchanged(game, state, snapshot, f"applying {move!r}")
 
 
+def _perturbed(game: Game, state: State, owners, rng_seed: int) -> State:
+    """``state`` with the hidden data of each seat in ``owners`` changed by perturb_private."""
+    position = state.position
+    for owner in owners:
+        position = game.rules.perturb_private(
+            position, owner, Rng(seed_state(rng_seed + 7919 * owner))
+        )
+    return dataclasses.replace(state, position=position)
+
+
+def _end_playout(game: Game, data, end_cap: int, options) -> list[State]:
+    num_players = data.draw(st.integers(game.min_players, game.max_players), label="num_players")
+    seed = data.draw(st.integers(0, MAX_SEED), label="seed")
+    return random_playout(game, num_players, seed, end_cap, options)
+
+
+def check_playouts_reach_the_end(
+    game: Game,
+    data,
+    *,
+    end_cap: int = DEFAULT_END_CAP,
+    options: Mapping | None = None,
+    allow_stuck: bool = False,
+) -> None:
+    """A random playout with game moves only (no resignation, draw offer or timeout) runs
+    to the game's own end, or to ``end_cap`` plies, consistent at every state. Each
+    example's ending shows in Hypothesis's statistics (``--hypothesis-show-statistics``);
+    :func:`check_endings` asks that most playouts end by the rules."""
+    states = _end_playout(game, data, end_cap, options)
+    for state in states:
+        assert_consistent(game, state, allow_stuck=allow_stuck)
+    outcome = game.outcome(states[-1])
+    event(f"{game.name}: " + ("capped" if outcome is None else f"ended by {outcome.reason}"))
+
+
+def check_perft_matches_generic(
+    game: Game, data, *, max_plies: int = DEFAULT_MAX_PLIES, options: Mapping | None = None
+) -> None:
+    """A game's own ``perft`` hook counts the same leaves as :func:`engine.core.generic_perft`
+    (``legal_moves`` and ``play``), at depths 0-3 while the count stays small."""
+    if game.rules.perft is None:
+        return
+    playout = _draw_playout(game, data, max_plies, options)
+    state = playout.states[_draw_state_index(playout, data)]
+    if state.result is not None:
+        return
+    for depth in range(4):
+        expected = generic_perft(game, state, depth)
+        fast = game.rules.perft(state.position, depth)
+        assert fast == expected, (
+            f"{_where(game, state)}: rules.perft at depth {depth} counts {fast},"
+            f" legal_moves and play give {expected}"
+        )
+        if expected > PERFT_LEAF_BUDGET:
+            break
+
+
+PERFT_LEAF_BUDGET = 600
+
+
+def check_public_moves_hide_private_data(
+    game: Game, data, *, max_plies: int = DEFAULT_MAX_PLIES, options: Mapping | None = None
+) -> None:
+    """``Game.public_move`` is msgpack data for every legal move, and tells nothing private:
+    changing another seat's hidden data never changes it, and changing the mover's only
+    changes it when the spectators' view after the move changes too (the move revealed
+    something anyway)."""
+    playout = _draw_playout(game, data, max_plies, options)
+    state = playout.states[_draw_state_index(playout, data)]
+    if game.is_over(state):
+        return
+    moves = [game.move_to_data(move) for move in game.legal_moves(state)]
+    if len(moves) > 24:
+        moves = [
+            moves[i]
+            for i in sorted(
+                data.draw(st.sets(st.integers(0, len(moves) - 1), min_size=24, max_size=24))
+            )
+        ]
+    for action in ENGINE_ACTIONS:
+        assert game.public_move(state, {"action": action}, 0) == {"action": action}
+    hidden = game.rules.perturb_private is not None
+    rng_seed = data.draw(st.integers(0, MAX_SEED), label="perturbation seed")
+    for seat in game.to_move(state):
+        for move_data in moves:
+            public = game.public_move(state, move_data, seat)
+            pack(public)
+            if not hidden:
+                continue
+            for owner in range(state.num_players):
+                other = _perturbed(game, state, [owner], rng_seed)
+                if game.move_from_data(move_data) not in game.legal_moves(other):
+                    continue
+                if owner == seat:
+                    after = pack(game.view(game.apply(state, move_data, seat))["position"])
+                    other_after = game.view(game.apply(other, move_data, seat))["position"]
+                    if pack(other_after) != after:
+                        continue
+                assert pack(game.public_move(other, move_data, seat)) == pack(public), (
+                    f"{_where(game, state)}: the public description of {move_data!r} by seat"
+                    f" {seat} changed with seat {owner}'s hidden data: it tells private data"
+                )
+
+
+def check_bots_see_only_the_view(
+    game: Game, data, *, max_plies: int = DEFAULT_MAX_PLIES, options: Mapping | None = None
+) -> None:
+    """In a hidden-information game, ``determinize(view, seat, rng)`` gives positions in which
+    the seat sees exactly that view, with the same seats to move and legal moves; and at
+    two positions that look the same to the seat to move, the MCTS bot samples the same
+    determinizations and its search ends with the same statistics."""
+    from . import bots
+
+    rules = game.rules
+    if not rules.hidden_information:
+        return
+    assert rules.determinize is not None, (
+        f"{game.name}: a game with hidden information must provide determinize, or bots"
+        " cannot search it without peeking"
+    )
+    playout = _draw_playout(game, data, max_plies, options)
+    state = playout.states[_draw_state_index(playout, data)]
+    if game.is_over(state):
+        return
+    rng_seed = data.draw(st.integers(0, MAX_SEED), label="determinization seed")
+    for seat in range(state.num_players):
+        view = rules.view(state.position, seat)
+        seen = pack(view)
+        sample = rules.determinize(view, seat, Rng(seed_state(rng_seed)))
+        where = f"{_where(game, state)}: determinize for seat {seat}"
+        assert pack(rules.view(sample, seat)) == seen, f"{where} gave a position it sees otherwise"
+        assert pack(view) == seen, f"{where} changed the view it was given"
+        assert tuple(rules.to_move(sample)) == tuple(rules.to_move(state.position)), (
+            f"{where} changed who is to move"
+        )
+        assert list(rules.legal_moves(sample)) == list(rules.legal_moves(state.position)), (
+            f"{where} changed the legal moves"
+        )
+    seat = game.to_move(state)[0]
+    others = [owner for owner in range(state.num_players) if owner != seat]
+    # Several rounds, so that a hook that changes little at a time still changes much.
+    lookalike = state
+    for round_ in range(8):
+        lookalike = _perturbed(game, lookalike, others, rng_seed + round_)
+    assert pack(game.view(lookalike, seat)) == pack(game.view(state, seat))
+    bot_seed = rng_seed % 1000
+    samples = [
+        [pack(rules.encode(p)) for p in bots.determinizations(game, position, seat, bot_seed)]
+        for position in (state, lookalike)
+    ]
+    assert samples[0] == samples[1], (
+        f"{_where(game, state)}: the bot for seat {seat} samples other positions where only"
+        " other seats' hidden data differ: it determinizes from more than its view"
+    )
+    searches = [
+        bots.search_statistics(game, position, bot_seed, seat, iterations=BOT_ITERATIONS)
+        for position in (state, lookalike)
+    ]
+    assert searches[0] == searches[1], (
+        f"{_where(game, state)}: the mcts bot for seat {seat} searched differently where"
+        f" only other seats' hidden data differ: it peeks ([move, visits, reward]:"
+        f" {searches[0][:6]} vs {searches[1][:6]})"
+    )
+
+
+BOT_ITERATIONS = 40
+
+
+# -- checks without Hypothesis: hash seeds, endings, golden playthroughs ------------------------
+HASH_SEEDS = ("1", "2")
+CHILD = "from engine.playthrough import _child_main; _child_main()"
+
+
+def default_loader(game: Game) -> dict:
+    """How a child process finds ``game``: by name, after importing its module."""
+    return {"name": game.name, "module": None}
+
+
+def check_hash_seed_independence(
+    game: Game,
+    *,
+    loader: Mapping | None = None,
+    playouts: int = 3,
+    end_cap: int = 300,
+    options: Mapping | None = None,
+) -> None:
+    """Seeded playouts give the same states, legal moves (in the same order) and views in
+    processes with other ``PYTHONHASHSEED`` values: nothing depends on the iteration order
+    of a set or dict of strings. ``loader`` says how a child process finds the game
+    (default: ``engine.get(name)``, which sees ``$BOARDROOM_GAMES`` and entry points):
+    ``{"module": "pkg.mod", "attribute": "RULES", "args": []}`` for an unregistered one."""
+    job = {
+        "loader": dict(loader or default_loader(game)),
+        "playouts": [
+            [players, 1000 + index]
+            for index in range(playouts)
+            for players in sorted({game.min_players, game.max_players})
+        ],
+        "max_plies": end_cap,
+        "options": None if options is None else dict(options),
+    }
+    expected = json.loads(json.dumps(trace(game, job["playouts"], end_cap, options)))
+    path = os.pathsep.join(entry for entry in sys.path if entry)
+    for hash_seed in HASH_SEEDS:
+        child = subprocess.run(
+            [sys.executable, "-c", CHILD],
+            input=json.dumps(job),
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": path},
+            timeout=120,
+        )
+        assert child.returncode == 0, f"{game.name}: the child process failed: {child.stderr}"
+        got = json.loads(child.stdout)
+        for (players, seed), mine, theirs in zip(job["playouts"], expected, got, strict=True):
+            for ply, (line, other) in enumerate(zip(mine, theirs, strict=False)):
+                assert line == other, (
+                    f"{game.name}: with PYTHONHASHSEED={hash_seed}, the seeded playout"
+                    f" ({players} players, seed {seed}) differs at ply {ply}: something"
+                    " iterates a set or dict whose order depends on string hashes"
+                    f"\n  here: {line[:300]}\n  there: {other[:300]}"
+                )
+            assert len(mine) == len(theirs), (
+                f"{game.name}: with PYTHONHASHSEED={hash_seed} the playout ({players} players,"
+                f" seed {seed}) lasts {len(theirs)} states, not {len(mine)}"
+            )
+
+
+def ending_report(
+    game: Game,
+    *,
+    playouts: int = 20,
+    seed: int = 0,
+    end_cap: int = DEFAULT_END_CAP,
+    options: Mapping | None = None,
+) -> Counter:
+    """How ``playouts`` seeded random playouts (game moves only, every player count in
+    turn) ended: a Counter of outcome reasons, ``"capped"`` for those still running at
+    ``end_cap`` plies."""
+    report: Counter = Counter()
+    counts = range(game.min_players, game.max_players + 1)
+    for index in range(playouts):
+        players = counts[index % len(counts)]
+        final = random_playout(game, players, seed + index, end_cap, options)[-1]
+        outcome = game.outcome(final)
+        report["capped" if outcome is None else outcome.reason] += 1
+    return report
+
+
+def check_endings(
+    game: Game,
+    *,
+    playouts: int = 20,
+    minimum: float = 0.5,
+    end_cap: int = DEFAULT_END_CAP,
+    options: Mapping | None = None,
+) -> Counter:
+    """At least ``minimum`` of the seeded random playouts end by the game's own rules within
+    ``end_cap`` plies (a game that never ends, or a missing draw rule, fails); returns
+    :func:`ending_report`."""
+    report = ending_report(game, playouts=playouts, end_cap=end_cap, options=options)
+    ended = playouts - report["capped"]
+    assert ended >= minimum * playouts, (
+        f"{game.name}: only {ended} of {playouts} random playouts ended by the rules within"
+        f" {end_cap} plies: {dict(report)}"
+    )
+    return report
+
+
+UPDATE_ENV = "BOARDROOM_UPDATE_PLAYTHROUGHS"
+
+
+def check_playthrough(game: Game, path, *, update: bool | None = None) -> None:
+    """``game`` plays the golden playthrough in ``path`` exactly (same players, seed and
+    options). With ``update`` (default: ``$BOARDROOM_UPDATE_PLAYTHROUGHS`` set) the file
+    is rewritten instead; review the diff before committing it."""
+    path = Path(path)
+    if update is None:
+        update = bool(os.environ.get(UPDATE_ENV))
+    if update or not path.exists():
+        if not update:
+            raise AssertionError(
+                f"{game.name}: no golden playthrough at {path}; write it with"
+                f" python -m engine playthrough {game.name} --write {path}"
+                f" (or {UPDATE_ENV}=1), read it, and commit it"
+            )
+        settings_ = read_settings(path.read_text()) if path.exists() else {}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            playthrough(
+                game,
+                seed=settings_.get("seed", 1),
+                num_players=settings_.get("players"),
+                options=settings_.get("options"),
+            )
+        )
+        return
+    golden = path.read_text()
+    settings_ = read_settings(golden)
+    now = playthrough(
+        game,
+        seed=settings_["seed"],
+        num_players=settings_["players"],
+        options=settings_.get("options"),
+    )
+    if now != golden:
+        diff = list(
+            difflib.unified_diff(
+                golden.splitlines(), now.splitlines(), str(path), "now", n=1, lineterm=""
+            )
+        )
+        shown = "\n".join(diff[:40]) + ("\n..." if len(diff) > 40 else "")
+        raise AssertionError(
+            f"{game.name}: the game no longer plays its golden playthrough {path}; if the"
+            f" change is intended, regenerate it ({UPDATE_ENV}=1) and review the diff:\n{shown}"
+        )
+
+
 Check = Callable[..., None]
 PROPERTIES: dict[str, Check] = {
     "playouts_stay_valid": check_playouts_stay_valid,
@@ -521,9 +871,15 @@ PROPERTIES: dict[str, Check] = {
     "views_never_leak": check_views_never_leak,
     "finished_games_stay_finished": check_finished_games_stay_finished,
     "apply_never_mutates": check_apply_never_mutates,
+    "playouts_reach_the_end": check_playouts_reach_the_end,
+    "perft_matches_generic": check_perft_matches_generic,
+    "public_moves_hide_private_data": check_public_moves_hide_private_data,
+    "bots_see_only_the_view": check_bots_see_only_the_view,
 }
 # Only these properties ask whether a seat to move may have no legal move.
-_TAKES_ALLOW_STUCK = {"playouts_stay_valid", "moves_are_validated"}
+_TAKES_ALLOW_STUCK = {"playouts_stay_valid", "moves_are_validated", "playouts_reach_the_end"}
+# Playouts to the end are long: these properties run a fifth of the profile's examples.
+_FEWER_EXAMPLES = {"playouts_reach_the_end", "bots_see_only_the_view"}
 
 
 def run_property(
@@ -531,6 +887,7 @@ def run_property(
     name: str,
     *,
     max_plies: int = DEFAULT_MAX_PLIES,
+    end_cap: int = DEFAULT_END_CAP,
     options: Mapping | None = None,
     allow_stuck: bool = False,
     **setting_overrides,
@@ -538,9 +895,16 @@ def run_property(
     """Run one property of :data:`PROPERTIES` on ``game`` under :func:`conformance_settings`
     (``setting_overrides`` such as ``max_examples=200`` win over the profile)."""
     check = PROPERTIES[name]
-    kwargs: dict[str, Any] = {"max_plies": max_plies, "options": options}
+    kwargs: dict[str, Any] = {"options": options}
+    if name == "playouts_reach_the_end":
+        kwargs["end_cap"] = end_cap
+    else:
+        kwargs["max_plies"] = max_plies
     if name in _TAKES_ALLOW_STUCK:
         kwargs["allow_stuck"] = allow_stuck
+    if name in _FEWER_EXAMPLES and "max_examples" not in setting_overrides:
+        profile = conformance_settings()
+        setting_overrides["max_examples"] = max(2, profile.max_examples // 5)
 
     @conformance_settings(**setting_overrides)
     @given(data=st.data())
@@ -551,26 +915,44 @@ def run_property(
     run()
 
 
+#: The checks that are not Hypothesis properties, by name: each takes ``(game, **options)``.
+CHECKS: dict[str, Check] = {
+    "hash_seed_independence": check_hash_seed_independence,
+    "endings": check_endings,
+}
+
+
 def check_game(
     game: Game,
     *,
     max_examples: int | None = None,
     max_plies: int = DEFAULT_MAX_PLIES,
+    end_cap: int = DEFAULT_END_CAP,
     options: Mapping | None = None,
     allow_stuck: bool = False,
     properties: list[str] | None = None,
+    playthrough_path=None,
+    loader: Mapping | None = None,
 ) -> None:
-    """Run every property (or the named ``properties``) on ``game``; the first failure raises."""
+    """Run every property (or the named ``properties``) on ``game``, then the hash-seed and
+    endings checks, and the golden playthrough when ``playthrough_path`` is given; the
+    first failure raises. ``loader``: see :func:`check_hash_seed_independence`."""
     overrides = {} if max_examples is None else {"max_examples": max_examples}
     for name in properties or PROPERTIES:
         run_property(
             game,
             name,
             max_plies=max_plies,
+            end_cap=end_cap,
             options=options,
             allow_stuck=allow_stuck,
             **overrides,
         )
+    if properties is None:
+        check_hash_seed_independence(game, loader=loader, options=options)
+        check_endings(game, end_cap=end_cap, options=options)
+        if playthrough_path is not None:
+            check_playthrough(game, playthrough_path)
 
 
 # Settings for tests that expect a property to fail: no shrinking, no example database.

@@ -195,6 +195,27 @@ def perturb_private(table: Table, seat: int, rng) -> Table:
     return replace(table, dice=table.dice[:seat] + (hand,) + table.dice[seat + 1 :])
 
 
+def determinize(view_data, seat: int, rng) -> Table:
+    """A table ``seat`` cannot tell from the one it sees: its own dice as shown, every other
+    seat's dice rolled afresh (what a bot searches)."""
+    reveal = view_data["last_reveal"]
+    return Table(
+        dice=tuple(
+            tuple(view_data["dice"]) if other == seat else _roll_hand(count, rng)
+            for other, count in enumerate(view_data["dice_counts"])
+        ),
+        turn=view_data["turn"],
+        bids=tuple((bid["seat"], bid["quantity"], bid["face"]) for bid in view_data["bids"]),
+        round_number=view_data["round"],
+        last_reveal=None if reveal is None else Reveal.from_data(reveal),
+    )
+
+
+def public_move(table: Table, move, seat: int):
+    """Bids and challenges are made out loud: everybody hears them."""
+    return move if move == CHALLENGE else list(move)
+
+
 def view(table: Table, seat: int | None) -> dict:
     """Own dice only; everybody's dice counts, this round's bids and the last reveal."""
     return {
@@ -276,6 +297,8 @@ GAME = register(
         active_seats=active_seats,
         describe_move=describe_move,
         perturb_private=perturb_private,
+        determinize=determinize,
+        public_move=public_move,
         hidden_information=True,
         description=(
             "Bid on how many dice show a face across everyone's hidden hands, or call the "

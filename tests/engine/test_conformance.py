@@ -10,6 +10,7 @@ import itertools
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import msgpack
 import pytest
@@ -24,18 +25,40 @@ from engine.rng import Rng, seed_state
 from engine.testing import (
     EXPECT_FAILURE_SETTINGS,
     PROPERTIES,
+    check_endings,
     check_game,
+    check_hash_seed_independence,
+    check_playthrough,
     check_views_never_leak,
     conformance_settings,
     playouts,
     run_property,
 )
 
+PLAYTHROUGHS = Path(__file__).resolve().parent / "playthroughs"
+
 
 @pytest.mark.parametrize("prop", list(PROPERTIES))
 @pytest.mark.parametrize("name", engine.names())
 def test_registered_game_conforms(name, prop):
     run_property(engine.get(name), prop)
+
+
+# The name is in every test id, so ``-k mygame`` runs these too.
+@pytest.mark.parametrize("name", engine.names())
+def test_registered_game_does_not_depend_on_the_hash_seed(name):
+    check_hash_seed_independence(engine.get(name))
+
+
+@pytest.mark.parametrize("name", engine.names())
+def test_registered_game_random_playouts_end_by_the_rules(name):
+    report = check_endings(engine.get(name))
+    print(name, dict(report))
+
+
+@pytest.mark.parametrize("name", engine.names())
+def test_registered_game_plays_its_golden_playthrough(name):
+    check_playthrough(engine.get(name), PLAYTHROUGHS / f"{name}.txt")
 
 
 # -- "High card": a test-only hidden-information game, never registered -------------------
@@ -89,6 +112,7 @@ def high_card_view(position, seat):
     return {
         "secrets": [s if over or i == seat else None for i, s in enumerate(secrets)],
         "active": list(active),
+        "turn": turn,
         "moves_left": moves_left,
     }
 
@@ -97,6 +121,15 @@ def high_card_perturb_private(position, seat, rng):
     secrets = list(position[0])
     secrets[seat] = (secrets[seat] + 1 + rng.below(9)) % 10
     return (tuple(secrets), *position[1:])
+
+
+def high_card_determinize(view, seat, rng):
+    """A position behind ``view``: the seat's own secret as seen, the others' drawn afresh."""
+    secrets = tuple(
+        secret if index == seat or secret is not None else rng.below(10)
+        for index, secret in enumerate(view["secrets"])
+    )
+    return (secrets, tuple(view["active"]), view["turn"], view["moves_left"])
 
 
 def high_card_forfeit(position, seat):
@@ -135,6 +168,8 @@ HIGH_CARD = Rules(
     forfeit=high_card_forfeit,
     active_seats=lambda position: position[1],
     perturb_private=high_card_perturb_private,
+    determinize=high_card_determinize,
+    public_move=lambda position, move, seat: move,  # holding or rerolling is seen by all
     hidden_information=True,
 )
 
@@ -145,7 +180,11 @@ def test_a_hidden_information_game_conforms(prop):
 
 
 def test_check_game_runs_every_property_in_one_call():
-    check_game(Game(HIGH_CARD), max_examples=5)
+    check_game(
+        Game(HIGH_CARD),
+        max_examples=5,
+        loader={"module": "tests.engine.test_conformance", "attribute": "HIGH_CARD"},
+    )
 
 
 @conformance_settings(max_examples=20)
