@@ -35,7 +35,7 @@ from engine import EngineError
 from . import clocks, frames, metrics, state
 from .models import Game, Move
 from .protocol import MAX_REQUEST_ID, Code, Rejected
-from .state import action_name, describe
+from .state import action_name, describe, hidden
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +57,7 @@ class ActionResult:
     duplicate: bool = False
     state: engine.State | None = None
     outcome: dict | None = None
+    public: Any = None  # what others may see of the move (hidden-information games)
 
 
 def is_plain_data(data, depth: int = 0) -> bool:
@@ -278,6 +279,7 @@ def _apply_and_store(game_id, seat_index, data, expected_version, request_id):
     except EngineError as exc:
         raise Rejected(exc.code, exc.message) from exc
     description = describe(game_engine, before, data)
+    public = game_engine.public_move(before, data, seat_index) if hidden(game_engine) else None
     # No savepoint: the game row is locked, so no other writer can take this ply.
     Move.objects.create(
         game=game,
@@ -286,6 +288,7 @@ def _apply_and_store(game_id, seat_index, data, expected_version, request_id):
         data=data,
         description=description,
         request_id=request_id,
+        public=public,
     )
     outcome = game_engine.outcome(new_state)
     game.version = new_state.ply
@@ -314,5 +317,6 @@ def _apply_and_store(game_id, seat_index, data, expected_version, request_id):
         request_id,
         state=new_state,
         outcome=game.outcome,
+        public=public,
     )
     return result, game

@@ -90,28 +90,31 @@ def snapshot(game_id: str, seat: int | None) -> dict:
 
 def catch_up(game_id: str, seat: int | None, from_version) -> dict:
     """The ``moves`` message bringing a client at ``from_version`` up to date, or a
-    ``snapshot`` when moves cannot be shown (hidden information, too far behind, or
-    ``from_version`` is not a version of this game)."""
+    ``snapshot`` when moves cannot be shown (too far behind, or ``from_version`` is not a
+    version of this game). In a hidden-information game each move is shown as ``seat``
+    may see it (:func:`state.shown_to`)."""
     game = Game.objects.get(pk=game_id)
     game_engine = engine.get(game.kind)
     behind = game.version - from_version if isinstance(from_version, int) else -1
-    if game_engine.rules.hidden_information or not 0 <= behind <= RESYNC_MAX_MOVES:
+    if not 0 <= behind <= RESYNC_MAX_MOVES:
         return snapshot(game_id, seat)
     if visible_version(game, seat) != game.version:
         return snapshot(game_id, seat)
     stored = Move.objects.filter(game_id=game_id, ply__gt=from_version, ply__lte=game.version)
-    moves = [
-        {
-            "version": ply,
-            "seat": mover,
-            "action": action_name(data),
-            "move": data,
-            "description": description,
-        }
-        for ply, mover, data, description in stored.order_by("ply").values_list(
-            "ply", "seat", "data", "description"
+    rows = stored.order_by("ply").values_list("ply", "seat", "data", "public", "description")
+    hide = state.hidden(game_engine)
+    moves = []
+    for ply, mover, data, public, description in rows:
+        move, text = state.shown_to(seat, mover, data, public, description, hide)
+        moves.append(
+            {
+                "version": ply,
+                "seat": mover,
+                "action": action_name(data),
+                "move": move,
+                "description": text,
+            }
         )
-    ]
     return {
         "type": "moves",
         "seat": seat,
@@ -132,24 +135,27 @@ def update_frames(game: Game, result) -> dict:
     Returns ``{"spectator": bytes, "seats": [bytes | None, ...]}``: a seat with ``None``
     receives the spectator bytes. In a perfect-information game only the seats to move
     (whose view lists their legal moves) get their own encoding; with hidden information
-    every seat does, and the move itself is only shown to the seat that made it.
+    every seat does, and the others see only the move's public part (engine
+    ``public_move``: a Liar's Dice bid, never the dice).
     """
     game_engine = engine.get(game.kind)
     after = result.state
-    hidden = game_engine.rules.hidden_information
+    hidden = state.hidden(game_engine)
     to_move = set(game_engine.to_move(after))
     clock = clock_fields(game)
 
     def frame(seat):
-        show_move = not hidden or seat == result.seat
+        move, description = state.shown_to(
+            seat, result.seat, result.data, result.public, result.description, hidden
+        )
         return encode(
             {
                 "type": "update",
                 "version": result.version,
                 "seat": result.seat,
                 "action": action_name(result.data),
-                "move": result.data if show_move else None,
-                "description": result.description if show_move else "",
+                "move": move,
+                "description": description,
                 "view": game_engine.view(after, seat),
                 "status": game.status,
                 "outcome": result.outcome,

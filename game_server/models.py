@@ -127,6 +127,10 @@ class Move(models.Model):
     seat = models.PositiveSmallIntegerField()
     data = models.JSONField()  # a game move or an engine action {"action": ...}
     description = models.CharField(max_length=100, blank=True)
+    # Hidden-information games: what every seat but the mover may see of the move
+    # (engine ``public_move``: Liar's Dice bids are public, dice never); NULL for nothing,
+    # and unused in perfect-information games, whose moves are public as they are.
+    public = models.JSONField(null=True, blank=True)
     # NULL when the caller gave no request id: NULLs never collide in move_unique_request.
     request_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField(auto_now_add=True)

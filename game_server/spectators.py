@@ -92,6 +92,7 @@ def stored_frames(game_id: str, after: int) -> tuple[int, list[tuple[float, byte
             step.request_id,
             state=step.state,
             outcome=None if outcome is None else outcome.to_data(),
+            public=step.public,
         )
         frames_out.append((step.stored_at, frames.update_frames(game, result)["spectator"]))
     return current, frames_out

@@ -61,6 +61,19 @@ def action_name(data) -> str:
     return data["action"] if isinstance(data, dict) else "move"
 
 
+def hidden(game_engine: engine.Game) -> bool:
+    return game_engine.rules.hidden_information
+
+
+def shown_to(seat: int | None, mover: int, data, public, description: str, hide: bool):
+    """``(move, description)`` of a stored action as ``seat`` may see it: everything in
+    a perfect-information game (``hide`` False) and for the mover itself; otherwise the
+    move's public part, and its description only when the whole move is public."""
+    if not hide or seat == mover:
+        return data, description
+    return public, description if public == data else ""
+
+
 def describe(game_engine: engine.Game, state: engine.State, data) -> str:
     try:
         return game_engine.describe_move(state, data)[:100]
@@ -75,6 +88,7 @@ class Step:
     ply: int
     seat: int
     data: Any
+    public: Any
     description: str
     request_id: str | None
     stored_at: float
@@ -95,12 +109,13 @@ def replay(
         return
     stored = Move.objects.filter(game_id=game.pk, ply__gt=state.ply, ply__lte=upto)
     rows = stored.order_by("ply").values_list(
-        "ply", "seat", "data", "description", "request_id", "created_at"
+        "ply", "seat", "data", "public", "description", "request_id", "created_at"
     )
-    for ply, seat, data, description, request_id, created_at in rows:
+    for ply, seat, data, public, description, request_id, created_at in rows:
         before, state = state, game_engine.apply(state, data, seat)
         description = description or describe(game_engine, before, data)
-        yield Step(ply, seat, data, description, request_id, created_at.timestamp(), before, state)
+        stored_at = created_at.timestamp()
+        yield Step(ply, seat, data, public, description, request_id, stored_at, before, state)
 
 
 def load_state(game: Game) -> engine.State:

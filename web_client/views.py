@@ -68,7 +68,7 @@ def replay_data(request, game_id: str):
                 {
                     "ply": step.ply,
                     "seat": step.seat,
-                    "move": None if game_engine.rules.hidden_information else step.data,
+                    "move": step.public if state.hidden(game_engine) else step.data,
                     "action": state.action_name(step.data),
                     "description": step.description,
                     "view": game_engine.view(step.state, None),

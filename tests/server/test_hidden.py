@@ -57,12 +57,18 @@ async def test_no_frame_leaks_another_seats_dice():
                 update = await client.expect("update")
         view = update["view"]
     assert view["outcome"] is not None, "the game should end within 200 actions"
-    # A reconnecting opponent gets a snapshot, never the move list.
+    # A reconnecting opponent gets the moves as it may see them: its own whole, the
+    # others' public part only (engine.public_move: a bid or a challenge, never dice).
     await players[1].send({"type": "resync", "version": 0})
-    assert (await players[1].expect("snapshot"))["seat"] == 1
+    caught_up = await players[1].expect("moves")
+    assert caught_up["seat"] == 1 and len(caught_up["moves"]) == version
 
     states = await database_sync_to_async(stored_states)(game)
     game_engine = engine.get("liars_dice")
+    stored = await database_sync_to_async(list)(Move.objects.filter(game=game).order_by("ply"))
+    for move, shown in zip(stored, caught_up["moves"], strict=True):
+        public = game_engine.public_move(states[move.ply - 1], move.data, move.seat)
+        assert shown["move"] == (move.data if move.seat == 1 else public)
     for role, client in [(0, players[0]), (1, players[1]), (2, players[2]), (None, spectator)]:
         frames = [m for m in client.seen if "view" in m]
         assert len(frames) >= version
@@ -74,6 +80,10 @@ async def test_no_frame_leaks_another_seats_dice():
             if role is None:
                 assert dice is None
             if message["type"] == "update" and message["seat"] != role:
-                assert message["move"] is None and message["description"] == ""
+                # others see the move's public part: a bid or a challenge, never dice
+                before = states[message["version"] - 1]
+                mover_data = stored[message["version"] - 1].data
+                public = game_engine.public_move(before, mover_data, message["seat"])
+                assert message["move"] == public
     for client in everyone:
         await client.close()
