@@ -82,11 +82,22 @@ async def create_game(base_url: str, kind: str, num_players=None, options=None) 
     return (await api(base_url, "POST", "/api/games", body))["game"]
 
 
-async def take_seat(base_url: str, game_id: str, name: str = "", index=None) -> dict:
-    """``{"seat", "token", "game", "ws_url"}``."""
-    return await api(
-        base_url, "POST", f"/api/games/{game_id}/seats", {"name": name, "index": index}
-    )
+async def take_seat(
+    base_url: str, game_id: str, name: str = "", index=None, attempts: int = 3
+) -> dict:
+    """``{"seat", "token", "game", "ws_url"}``. The request carries a fresh request id,
+    so when an answer is lost (the connection dropped, or the server answered 503) the
+    retry gets the same seat and a working token, never a second seat or ``game_full``."""
+    body = {"name": name, "index": index, "request_id": uuid.uuid4().hex}
+    for attempt in range(attempts):
+        try:
+            return await api(base_url, "POST", f"/api/games/{game_id}/seats", body)
+        except (OSError, ApiError) as exc:
+            retry = isinstance(exc, OSError) or exc.status == 503
+            if not retry or attempt + 1 == attempts:
+                raise
+            await asyncio.sleep(0.5 * 2**attempt)
+    raise AssertionError("unreachable")
 
 
 # -- WebSocket ------------------------------------------------------------------------------

@@ -106,6 +106,9 @@ class Seat(models.Model):
     # away (game_server.presence), and the lobby runs them (lobby/bots.py).
     bot = models.CharField(max_length=20, blank=True, default="")
     token_hash = models.CharField(max_length=64, editable=False)  # sha256 hex of the token
+    # The client's id for the request that took the seat: a retry after a lost answer gets
+    # the same seat (and a new token) instead of a second seat or game_full.
+    request_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     joined_at = models.DateTimeField(auto_now_add=True)
     # When the seat's last connection closed (abandonment grace); None while connected.
     disconnected_at = models.DateTimeField(null=True, blank=True)
@@ -115,6 +118,7 @@ class Seat(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["game", "index"], name="seat_unique_index"),
             models.UniqueConstraint(fields=["game", "user"], name="seat_unique_user"),
+            models.UniqueConstraint(fields=["game", "request_id"], name="seat_unique_request"),
         ]
 
     def __str__(self) -> str:

@@ -22,7 +22,14 @@ from engine import EngineError
 
 from . import clocks, state
 from .models import Game, Profile, Seat
-from .protocol import Code, Rejected, clean_text, has_control_characters, is_identifier
+from .protocol import (
+    MAX_REQUEST_ID,
+    Code,
+    Rejected,
+    clean_text,
+    has_control_characters,
+    is_identifier,
+)
 
 MAX_NAME = 40
 
@@ -122,20 +129,29 @@ def create_game(
     )
 
 
-def take_seat(game: Game, user=None, index=None, name="", bot="") -> tuple[Seat, str]:
+def take_seat(
+    game: Game, user=None, index=None, name="", bot="", request_id=None
+) -> tuple[Seat, str]:
     """Seat ``user`` (or a token-only player called ``name``; a computer player of level
     ``bot``) at ``index`` (or the first free seat) and return the seat and its token. The
     token is shown once; only its hash is stored. A user who already has a seat in this
-    game gets that seat with a new token (the old one stops working). The game starts
+    game, or a request whose ``request_id`` already took one, gets that seat with a new
+    token (the old one stops working): taking a seat is safe to retry. The game starts
     when the last seat is taken."""
     user = user if user is not None and user.is_authenticated else None
     if name and (not isinstance(name, str) or has_control_characters(name)):
         raise Rejected(Code.MALFORMED, "a seat name has printable characters only")
+    if request_id is not None and not is_identifier(request_id, MAX_REQUEST_ID):
+        raise Rejected(Code.MALFORMED, f"a request id has 1-{MAX_REQUEST_ID} printable characters")
     with transaction.atomic():
         game = Game.objects.select_for_update().get(pk=game.pk)
         token = secrets.token_urlsafe(32)
-        if user is not None:
-            existing = Seat.objects.filter(game=game, user=user).first()
+        if user is not None or request_id is not None:
+            mine = Seat.objects.filter(game=game)
+            mine = (
+                mine.filter(user=user) if user is not None else mine.filter(request_id=request_id)
+            )
+            existing = mine.first()
             if existing is not None:
                 existing.token_hash = hash_token(token)
                 existing.save(update_fields=["token_hash"])
@@ -161,6 +177,7 @@ def take_seat(game: Game, user=None, index=None, name="", bot="") -> tuple[Seat,
             name=(name or "").strip()[:MAX_NAME] if user is None else "",
             bot=bot,
             token_hash=hash_token(token),
+            request_id=request_id,
         )
         if len(taken) + 1 == game.num_players:
             game.status = Game.Status.ACTIVE

@@ -145,7 +145,11 @@ def seats(request, game_id):
     if not isinstance(name, str):
         return error(Code.MALFORMED, "'name' is a string")
     seat, token = seating.take_seat(
-        game, acting_user(request), request.json.get("index"), name.strip()
+        game,
+        acting_user(request),
+        request.json.get("index"),
+        name.strip(),
+        request_id=request.json.get("request_id"),
     )
     game.refresh_from_db()
     body = {

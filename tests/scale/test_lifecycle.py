@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 
 import pytest
 from django.db import OperationalError
@@ -37,6 +38,26 @@ async def test_healthz_is_503_naming_the_failed_part(monkeypatch):
     body = json.loads(response.content)
     assert response.status_code == 503 and body["status"] == "unavailable"
     assert body["database"] == "ok" and "redis is gone" in body["channel_layer"]
+
+
+async def test_healthz_answers_within_its_limit_when_the_database_stalls(monkeypatch):
+    release = threading.Event()
+
+    def stalled():
+        release.wait(30)  # a query that never returns (packets dropped, a lock)
+        return "ok"
+
+    monkeypatch.setattr(health, "TIMEOUT", 0.5)
+    monkeypatch.setattr(health, "check_database", stalled)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    response = await AsyncClient().get("/healthz")
+    waited = loop.time() - start
+    release.set()
+    body = json.loads(response.content)
+    assert response.status_code == 503 and "no answer within" in body["database"]
+    assert body["channel_layer"] == "ok"
+    assert waited < 5  # the limit (0.5 s here) plus scheduling, never the stall (30 s)
 
 
 async def test_metrics_count_sockets_and_moves():

@@ -142,3 +142,26 @@ def test_record_of_an_unfinished_hidden_game_leaks_nothing(bot):
     detail = bot.get(f"/api/games/{game.pk}").json()
     assert detail["view"]["position"]["dice"] is None
     assert str(game.seed) not in json.dumps(detail) + json.dumps(record)
+
+
+def test_taking_a_seat_is_safe_to_retry(client):
+    """A retry after a lost answer (same request id) gets the same seat and a working
+    token: no second seat, no ``game_full``, and the first token stops working."""
+    game = client.post("/api/games", {"kind": "tictactoe"}, content_type="application/json")
+    game_id = game.json()["game"]["id"]
+    body = {"name": "bot", "request_id": "take-1"}
+    first = client.post(f"/api/games/{game_id}/seats", body, content_type="application/json")
+    again = client.post(f"/api/games/{game_id}/seats", body, content_type="application/json")
+    assert first.status_code == again.status_code == 201
+    assert first.json()["seat"] == again.json()["seat"] == 0
+    assert seating.seat_for_token(game_id, again.json()["token"]) == 0
+    assert seating.seat_for_token(game_id, first.json()["token"]) is None
+    assert models.Seat.objects.filter(game_id=game_id).count() == 1
+    other = client.post(
+        f"/api/games/{game_id}/seats", {"request_id": "take-2"}, content_type="application/json"
+    )
+    assert other.json()["seat"] == 1  # another request takes another seat
+    bad = client.post(
+        f"/api/games/{game_id}/seats", {"request_id": "x\x00"}, content_type="application/json"
+    )
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "malformed"
