@@ -11,10 +11,12 @@ Everything else is refused at the handshake.
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from channels.db import database_sync_to_async
 from channels.security.websocket import AllowedHostsOriginValidator, WebsocketDenier
+from django.conf import settings
+from django.http.request import split_domain_port, validate_host
 
 from .protocol import GAME_SOCKET_PATH
 from .seating import seat_for_token
@@ -43,9 +45,34 @@ def seat_token(scope) -> str | None:
     return query_param(scope, "token")
 
 
+def header(scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return value.decode("latin1")
+    return None
+
+
+def same_origin(origin: str, host: str) -> bool:
+    """Is ``origin`` (``scheme://host[:port]``) the page this server serves as ``host``
+    (the Host header, port included), on an allowed host? Any other port of an allowed
+    host is another origin (another site), and ``null``/``file://`` are no origin."""
+    try:
+        parsed = urlsplit(origin)
+        hostname = parsed.hostname
+    except ValueError:
+        return False
+    if parsed.scheme not in ("http", "https") or not hostname:
+        return False
+    if parsed.netloc.lower() != host.lower():
+        return False
+    return validate_host(split_domain_port(host)[0], settings.ALLOWED_HOSTS)
+
+
 class OriginOrSeatTokenValidator:
-    """``AllowedHostsOriginValidator`` for connections with an Origin; a valid seat token
-    in the query string for connections without one."""
+    """Connections with an Origin: the page must be this site (same scheme-less host and
+    port as the Host header, on ``ALLOWED_HOSTS``) or one of ``CSRF_TRUSTED_ORIGINS``;
+    without a Host header, Channels' ``AllowedHostsOriginValidator`` decides. Connections
+    without an Origin: a valid seat token (header or query) on a game socket."""
 
     def __init__(self, application):
         self.application = application
@@ -53,7 +80,12 @@ class OriginOrSeatTokenValidator:
 
     async def __call__(self, scope, receive, send):
         if has_origin(scope):
-            return await self.origin_validator(scope, receive, send)
+            origin, host = header(scope, b"origin"), header(scope, b"host")
+            if host is None:
+                return await self.origin_validator(scope, receive, send)
+            if same_origin(origin, host) or origin in settings.CSRF_TRUSTED_ORIGINS:
+                return await self.application(scope, receive, send)
+            return await WebsocketDenier()(scope, receive, send)
         if await self.valid_seat_token(scope):
             return await self.application(scope, receive, send)
         return await WebsocketDenier()(scope, receive, send)

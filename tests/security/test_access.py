@@ -188,3 +188,24 @@ def test_state_changing_http_endpoints_need_csrf_with_a_session():
     assert created.status_code == 201
     assert Game.objects.get(pk=created.json()["game"]["id"]).created_by is None
     assert "sessionid" not in bot.cookies
+
+
+@pytest.mark.parametrize(
+    ("origin", "host", "allowed"),
+    [
+        (b"http://localhost:8000", b"localhost:8000", True),
+        (b"https://LOCALHOST:8000", b"localhost:8000", True),
+        (b"http://localhost:9999", b"localhost:8000", False),  # another port: another site
+        (b"http://localhost", b"localhost:8000", False),
+        (b"http://evil.example:8000", b"evil.example:8000", False),  # not an allowed host
+        (b"null", b"localhost:8000", False),
+        (b"file://", b"localhost:8000", False),
+        (b"ws://localhost:8000", b"localhost:8000", False),
+    ],
+)
+async def test_a_browser_socket_must_come_from_this_very_site(origin, host, allowed):
+    game, _ = await anew_game()
+    ok, client = await handshake(f"/ws/games/{game.pk}/", [(b"origin", origin), (b"host", host)])
+    assert ok == allowed, (origin, host)
+    if ok:
+        await client.close()
