@@ -58,7 +58,9 @@ class Backend:
         self.kind = kind
         self.workdir = workdir
         self.database = None
+        # Every spectator of the load generator comes from 127.0.0.1: no per-address cap.
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "LOG_LEVEL": "ERROR"}
+        env["MAX_ANONYMOUS_SOCKETS_PER_ADDRESS"] = "0"
         env.pop("REDIS_URL", None)
         env.pop("DATABASE_URL", None)
         if kind == "embedded":

@@ -65,6 +65,7 @@ def main(argv=None) -> None:
     # daphne.server installs Twisted's asyncio reactor: import it before anything else.
     from daphne.endpoints import build_endpoint_description_strings
     from daphne.server import Server
+    from django.conf import settings
     from django.db import DatabaseError
 
     from boardroom.asgi import application
@@ -128,6 +129,9 @@ def main(argv=None) -> None:
         websocket_connect_timeout=CONNECT_TIMEOUT,
         application_close_timeout=APPLICATION_CLOSE_TIMEOUT,
         http_timeout=HTTP_TIMEOUT,
+        # Behind a proxy, the client's address (per-address budgets, logs) is the one the
+        # proxy puts in this header (deploy/nginx.conf: X-Real-IP).
+        proxy_forwarded_address_header=settings.PROXY_ADDRESS_HEADER,
         verbosity=args.verbosity,
         ready_callable=ready,
     )

@@ -194,6 +194,13 @@ CHAT_REPEAT_WINDOW = env_float("CHAT_REPEAT_WINDOW", 30.0)
 # ... and open sockets per user (game + lobby) and per game seat, across all processes.
 MAX_SOCKETS_PER_USER = env_int("MAX_SOCKETS_PER_USER", 20)
 MAX_SOCKETS_PER_SEAT = env_int("MAX_SOCKETS_PER_SEAT", 4)
+# Per client address and process: guest users created (burst, per second) and open
+# anonymous sockets (0: no cap). Behind a proxy set PROXY_ADDRESS_HEADER to the header
+# in which the proxy alone puts the client's address (X-Real-IP with deploy/nginx.conf),
+# so that the address is the client's, not the proxy's.
+GUEST_BUDGET = (env_int("GUEST_BURST", 30), env_float("GUEST_PER_SECOND", 0.5))
+MAX_ANONYMOUS_SOCKETS_PER_ADDRESS = env_int("MAX_ANONYMOUS_SOCKETS_PER_ADDRESS", 200)
+PROXY_ADDRESS_HEADER = os.environ.get("PROXY_ADDRESS_HEADER", "") or None
 
 # Time (game_server/timeouts.py): how long a disconnected player has to come back before
 # the others may claim the win, and how often each process sweeps for expired clocks.

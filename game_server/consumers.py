@@ -114,6 +114,9 @@ class GameConsumer(MsgpackWebsocketConsumer):
         await database_sync_to_async(presence.disconnect)(self.channel_name)
         self.announce_presence()
 
+    def is_anonymous(self) -> bool:
+        return seat_token(self.scope) is None and super().is_anonymous()
+
     # -- frames in -------------------------------------------------------------------------
     def admitted(self) -> bool:
         return self.joined

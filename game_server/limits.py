@@ -11,12 +11,16 @@
   connection is refused with ``repeated_chat``.
 * **Concurrent sockets** per user and per seat are counted with the presence rows
   (``game_server.presence``).
+* **Per address** (this process; the address is daphne's client address, taken from
+  the header ``PROXY_ADDRESS_HEADER`` names behind a proxy): guest users
+  created (``GUEST_BUDGET``, a token bucket; over it HTTP 429 ``rate_limited``) and open
+  anonymous sockets (``MAX_ANONYMOUS_SOCKETS_PER_ADDRESS``; over it close 4429).
 """
 
 from __future__ import annotations
 
 import time
-from collections import deque
+from collections import OrderedDict, deque
 
 from django.conf import settings
 
@@ -85,3 +89,57 @@ class ConnectionLimits:
             return True
         self.chats.append((now, key))
         return False
+
+
+# -- per-address budgets (this process) ---------------------------------------------------------
+class AddressBuckets:
+    """A token bucket per client address for one costly thing (creating a guest user),
+    ``(burst, per_second)`` read from the setting ``name``; at most ``keep`` addresses
+    are remembered (the least recently seen are forgotten: a fresh full bucket)."""
+
+    def __init__(self, name: str, default: tuple[int, float], keep: int = 10_000):
+        self.name = name
+        self.default = default
+        self.keep = keep
+        self.buckets: OrderedDict[str, TokenBucket] = OrderedDict()
+
+    def take(self, address: str | None) -> bool:
+        burst, rate = setting(self.name, self.default)
+        if burst <= 0:
+            return True  # no budget
+        bucket = self.buckets.pop(address, None) or TokenBucket(burst, rate)
+        self.buckets[address] = bucket
+        while len(self.buckets) > self.keep:
+            self.buckets.popitem(last=False)
+        return bucket.take()
+
+    def clear(self) -> None:
+        self.buckets.clear()
+
+
+class AddressCounter:
+    """Open things (anonymous sockets) per client address, capped by the setting
+    ``name`` (0: no cap)."""
+
+    def __init__(self, name: str, default: int):
+        self.name = name
+        self.default = default
+        self.open: dict[str | None, int] = {}
+
+    def acquire(self, address: str | None) -> bool:
+        cap = setting(self.name, self.default)
+        if cap and self.open.get(address, 0) >= cap:
+            return False
+        self.open[address] = self.open.get(address, 0) + 1
+        return True
+
+    def release(self, address: str | None) -> None:
+        left = self.open.get(address, 0) - 1
+        if left > 0:
+            self.open[address] = left
+        else:
+            self.open.pop(address, None)
+
+
+GUESTS = AddressBuckets("GUEST_BUDGET", (30, 0.5))
+ANONYMOUS_SOCKETS = AddressCounter("MAX_ANONYMOUS_SOCKETS_PER_ADDRESS", 200)

@@ -31,7 +31,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from redis.exceptions import RedisError
 
 from . import metrics
-from .limits import TokenBucket
+from .limits import ANONYMOUS_SOCKETS, TokenBucket
 
 # The game socket's path; game_server.security reads the game of a token client from it.
 GAME_SOCKET_PATH = r"^/?ws/games/(?P<game_id>[A-Za-z0-9_-]{1,16})/$"
@@ -220,6 +220,8 @@ class MsgpackWebsocketConsumer(AsyncWebsocketConsumer):
                 await send({"type": "websocket.close", "code": int(CloseCode.RECONNECT)})
         finally:
             LIVE_CHANNELS.discard(getattr(self, "channel_name", None))
+            if getattr(self, "counted_address", None) is not None:
+                ANONYMOUS_SOCKETS.release(self.counted_address[0])
             if self.present:
                 task = asyncio.get_running_loop().create_task(self.disconnect(1006))
                 _cleanups.add(task)
@@ -229,8 +231,20 @@ class MsgpackWebsocketConsumer(AsyncWebsocketConsumer):
         self.accepted = True
         await super().accept(subprotocol, headers)
 
+    def is_anonymous(self) -> bool:
+        """Counted against ``MAX_ANONYMOUS_SOCKETS_PER_ADDRESS`` (no user)."""
+        user = self.scope.get("user")
+        return user is None or not user.is_authenticated
+
     async def websocket_connect(self, message):
         LIVE_CHANNELS.add(self.channel_name)
+        if self.is_anonymous():
+            address = (self.scope.get("client") or [None])[0]
+            if not ANONYMOUS_SOCKETS.acquire(address):
+                await self.accept()
+                await self.close(CloseCode.TOO_MANY_SOCKETS)
+                return
+            self.counted_address = (address,)
         self.bucket = TokenBucket(BUCKET_SIZE, BUCKET_RATE)
         await super().websocket_connect(message)
 

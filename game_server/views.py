@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods
 
 import engine
 
-from . import frames, metrics, presence, seating
+from . import frames, limits, metrics, presence, seating
 from .models import Game, Move
 from .protocol import Code, Rejected, is_identifier
 
@@ -32,6 +32,7 @@ STATUS = {
     Code.SEAT_TAKEN: 409,
     Code.GAME_FULL: 409,
     Code.UNAVAILABLE: 503,
+    Code.RATE_LIMITED: 429,
 }
 logger = logging.getLogger(__name__)
 _csrf = CsrfViewMiddleware(lambda request: None)
@@ -91,6 +92,8 @@ def acting_user(request, browser: bool = False):
     if not (browser or is_browser(request)):
         return None
     if not request.user.is_authenticated:
+        if not limits.GUESTS.take(request.META.get("REMOTE_ADDR")):
+            raise Rejected(Code.RATE_LIMITED, "too many new guests from your address; retry later")
         login(request, seating.create_guest(), backend="django.contrib.auth.backends.ModelBackend")
     return request.user
 

@@ -41,3 +41,16 @@ def redis_url() -> str:
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
     return require_service("PostgreSQL", POSTGRES_URL)
+
+
+@pytest.fixture(autouse=True)
+def fresh_address_budgets():
+    """Every test's clients come from 127.0.0.1: each test starts with full per-address
+    budgets (game_server.limits) instead of what earlier tests spent."""
+    yield
+    import sys
+
+    limits = sys.modules.get("game_server.limits")
+    if limits is not None:
+        limits.GUESTS.clear()
+        limits.ANONYMOUS_SOCKETS.open.clear()
