@@ -34,8 +34,11 @@ class Recording(GameClient):
         return [m for m in self.log if m.get("type") in STATE_MESSAGES]
 
     def move_to(self, server) -> None:
-        """Point the next (re)connection at ``server``."""
+        """Point the next (re)connection at ``server`` (a browser page behind one load
+        balancer has that one origin; here each server is its own site)."""
         self.ws_base = f"ws://127.0.0.1:{server.port}/ws/games/{self.game_id}/"
+        if self.origin is not None:
+            self.origin = server.url
 
 
 async def new_game(server, kind: str = "connect4") -> tuple[str, list[str]]:
