@@ -11,6 +11,9 @@
   connection is refused with ``repeated_chat``.
 * **Concurrent sockets** per user and per seat are counted with the presence rows
   (``game_server.presence``).
+* **Per account** (connections authenticated by an account token: bots): every socket of
+  the account in this process shares one more bucket per kind, ``ACCOUNT_RATE_LIMITS``,
+  so opening more sockets buys no more moves or lobby requests.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ GAME_BUCKETS = {
 }
 
 DEFAULT_RATE_LIMITS = {"move": (20, 5.0), "chat": (5, 0.5), "lobby": (10, 1.0)}
+DEFAULT_ACCOUNT_RATE_LIMITS = {"move": (40, 10.0), "chat": (5, 0.5), "lobby": (20, 2.0)}
+_account_buckets: dict[tuple[int, str], TokenBucket] = {}
 
 
 def setting(name: str, default):
@@ -85,3 +90,15 @@ class ConnectionLimits:
             return True
         self.chats.append((now, key))
         return False
+
+
+def take_for_account(user_id: int, kind: str | None) -> bool:
+    """A token of the account's shared bucket ``kind`` in this process (always True for
+    None)."""
+    if kind is None:
+        return True
+    bucket = _account_buckets.get((user_id, kind))
+    if bucket is None:
+        rates = {**DEFAULT_ACCOUNT_RATE_LIMITS, **setting("ACCOUNT_RATE_LIMITS", {})}
+        bucket = _account_buckets[(user_id, kind)] = TokenBucket(*rates[kind])
+    return bucket.take()
