@@ -232,12 +232,15 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/"
 # Failed log-ins, counted in the database (so across every server process) per account
 # and, separately, per client address: LOGIN_FAILURE_LIMIT failures lock that account or
-# address out for LOGIN_COOLOFF_MINUTES; a successful log-in resets its account's count.
+# address out for LOGIN_COOLOFF_MINUTES. A success resets nothing: axes would reset the
+# address's count too, and every new guest session is a log-in (a free reset for an
+# attacker); failures simply age out after the cool-off. Only failures are stored.
 AXES_ENABLED = env_bool("LOGIN_RATE_LIMIT", True)
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_float("LOGIN_COOLOFF_MINUTES", 15.0))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
+AXES_RESET_ON_SUCCESS = False
+AXES_DISABLE_ACCESS_LOG = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_VERBOSE = False
 # Bots (account tokens): games waiting or running at once, per account (the lobby).
