@@ -37,6 +37,15 @@ def display_name(user) -> str:
         return user.get_username()
 
 
+def account_name(user) -> str | None:
+    """The username of an account (its profile page is ``/@/<username>/``); None for
+    guests and for nobody."""
+    if user is None or not user.is_authenticated:
+        return None
+    profile = getattr(user, "profile", None)
+    return None if profile is not None and profile.guest else user.get_username()
+
+
 def create_guest():
     """A new guest user with a generated display name (no password, cannot log in)."""
     suffix = secrets.token_hex(4)
