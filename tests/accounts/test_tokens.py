@@ -230,3 +230,19 @@ async def test_bots_have_a_cap_of_games_and_per_account_lobby_limits(settings):
     assert (await next_of(second, "error"))["code"] == "rate_limited"
     for lobby in (first, second):
         await lobby.ws.disconnect()
+
+
+def test_the_admin_shows_accounts_bot_flags_and_token_hashes_only():
+    user = make_account("admin_bot", bot=True)
+    token = new_token(user, "listed")
+    row = ApiToken.objects.get(user=user)
+    staff = make_account("staff")
+    staff.is_staff = staff.is_superuser = True
+    staff.save()
+    client = HttpClient()
+    client.force_login(staff)
+    users = client.get("/admin/auth/user/").content.decode()
+    assert "admin_bot" in users and "bot" in users
+    for path in ("/admin/accounts/apitoken/", f"/admin/auth/user/{user.pk}/change/"):
+        page = client.get(path).content.decode()
+        assert row.token_hash in page and token not in page, path
