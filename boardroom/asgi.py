@@ -2,7 +2,8 @@
 
 WebSockets are counted and can be closed cleanly (:mod:`game_server.lifecycle`), then
 pass the origin check of :mod:`game_server.security` (browsers by Origin,
-token clients by seat token), then the session/auth middleware, then the URL router.
+token clients by seat or account token), then the session/auth middleware (an account
+token's user replaces the session's), then the URL router.
 """
 
 import os
@@ -17,13 +18,18 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from boardroom.routing import websocket_urlpatterns  # noqa: E402
 from game_server.lifecycle import TrackConnections  # noqa: E402
-from game_server.security import OriginOrSeatTokenValidator  # noqa: E402
+from game_server.security import (  # noqa: E402
+    BearerUserMiddleware,
+    OriginOrSeatTokenValidator,
+)
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": TrackConnections(
-            OriginOrSeatTokenValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+            OriginOrSeatTokenValidator(
+                AuthMiddlewareStack(BearerUserMiddleware(URLRouter(websocket_urlpatterns)))
+            )
         ),
     }
 )

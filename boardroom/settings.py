@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -50,8 +51,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "axes",
     "game_server",
     "lobby",
+    "accounts",
     "web_client",
 ]
 
@@ -63,8 +66,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Account tokens (Authorization: Bearer) on the JSON API: bots act as their account.
+    "accounts.middleware.BearerTokenMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # django-axes last: it answers a locked-out log-in (accounts.views.locked_out).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "boardroom.urls"
@@ -191,6 +198,13 @@ RATE_LIMITS = {
 # ... the same chat text at most this many times per window (seconds) and connection ...
 CHAT_REPEAT_MAX = env_int("CHAT_REPEAT_MAX", 2)
 CHAT_REPEAT_WINDOW = env_float("CHAT_REPEAT_WINDOW", 30.0)
+# Connections of an account token (bots) also share one bucket per kind per account and
+# process, so more sockets buy no more messages (game_server/limits.py).
+ACCOUNT_RATE_LIMITS = {
+    "move": (env_int("ACCOUNT_MOVE_BURST", 40), env_float("ACCOUNT_MOVE_PER_SECOND", 10.0)),
+    "chat": (env_int("ACCOUNT_CHAT_BURST", 5), env_float("ACCOUNT_CHAT_PER_SECOND", 0.5)),
+    "lobby": (env_int("ACCOUNT_LOBBY_BURST", 20), env_float("ACCOUNT_LOBBY_PER_SECOND", 2.0)),
+}
 # ... and open sockets per user (game + lobby) and per game seat, across all processes.
 MAX_SOCKETS_PER_USER = env_int("MAX_SOCKETS_PER_USER", 20)
 MAX_SOCKETS_PER_SEAT = env_int("MAX_SOCKETS_PER_SEAT", 4)
@@ -209,9 +223,35 @@ SWEEP_INTERVAL = env_float("SWEEP_INTERVAL", 1.0)
 # Presence rows name the process that holds the socket (python -m boardroom.serve sets it).
 SERVER_ID = os.environ.get("BOARDROOM_SERVER_ID", "local")
 
+# Accounts (accounts/): Django's auth with its default password hasher and validators.
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses log-ins of a locked-out account or address.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "/"
+# Failed log-ins, counted in the database (so across every server process) per account
+# and, separately, per client address: LOGIN_FAILURE_LIMIT failures lock that account or
+# address out for LOGIN_COOLOFF_MINUTES. A success resets nothing: axes would reset the
+# address's count too, and every new guest session is a log-in (a free reset for an
+# attacker); failures simply age out after the cool-off. Only failures are stored.
+AXES_ENABLED = env_bool("LOGIN_RATE_LIMIT", True)
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_float("LOGIN_COOLOFF_MINUTES", 15.0))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = False
+AXES_DISABLE_ACCESS_LOG = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+AXES_VERBOSE = False
+# Bots (account tokens): games waiting or running at once, per account (the lobby).
+MAX_GAMES_PER_BOT = env_int("MAX_GAMES_PER_BOT", 4)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

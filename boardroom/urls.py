@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import views as account_views
 from game_server import metrics, views
 
 from . import health
@@ -18,5 +19,7 @@ urlpatterns = [
     path("api/games/<str:game_id>/record", views.record, name="game-record"),
     path("api/me", views.me, name="me"),
     path("api/lobby/", include("lobby.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("@/<str:username>/", account_views.profile, name="profile"),
     path("", include("web_client.urls")),
 ]

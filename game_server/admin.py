@@ -56,7 +56,7 @@ class MoveAdmin(admin.ModelAdmin):
 
 @admin.register(Profile)
 class ProfileAdmin(admin.ModelAdmin):
-    list_display = ("user", "display_name", "guest")
+    list_display = ("user", "display_name", "guest", "bot")
     search_fields = ("user__username", "display_name")
 
 

@@ -20,6 +20,14 @@ missed moves itself. :meth:`GameClient.reconnect` reconnects with ``?version=N``
 sends the actions still waiting for an answer again under their request ids, which the
 server acknowledges without applying twice; with ``auto_reconnect=True`` the client does
 that by itself whenever the server drops it or asks it to come back.
+
+Bots with an account (docs/writing-a-bot.md) use the lobby as that account with a
+personal API token, then play the game they were matched into with :class:`GameClient`::
+
+    async with LobbyClient("http://127.0.0.1:8000", token) as lobby:
+        match = await lobby.quick_match("connect4", rated=True)
+    async with GameClient("http://127.0.0.1:8000", match["game"], match["token"]) as game:
+        ...
 """
 
 from __future__ import annotations
@@ -37,6 +45,10 @@ from urllib.parse import urlencode, urlsplit
 import msgpack
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
+
+from .lobby_client import LobbyClient, LobbyError
+
+__all__ = ["ApiError", "GameClient", "LobbyClient", "LobbyError", "Rejected", "api"]
 
 
 class Rejected(Exception):
@@ -57,13 +69,15 @@ class ApiError(Exception):
 
 
 # -- HTTP API (token client: no cookies, so no CSRF) ---------------------------------------
-def _request(base_url: str, method: str, path: str, body: dict | None = None) -> dict:
+def _request(
+    base_url: str, method: str, path: str, body: dict | None = None, token: str | None = None
+) -> dict:
     data = None if body is None else json.dumps(body).encode()
+    headers = {"Content-Type": "application/json"}
+    if token:  # an account token: act as the account (docs/protocol.md, "Accounts")
+        headers["Authorization"] = f"Bearer {token}"
     request = urllib.request.Request(
-        base_url.rstrip("/") + path,
-        data=data,
-        method=method,
-        headers={"Content-Type": "application/json"},
+        base_url.rstrip("/") + path, data=data, method=method, headers=headers
     )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
@@ -72,26 +86,34 @@ def _request(base_url: str, method: str, path: str, body: dict | None = None) ->
         raise ApiError(exc.code, json.loads(exc.read() or b"{}")) from None
 
 
-async def api(base_url: str, method: str, path: str, body: dict | None = None) -> dict:
-    """Call the JSON HTTP API (in a thread, to keep the event loop free)."""
-    return await asyncio.to_thread(_request, base_url, method, path, body)
+async def api(
+    base_url: str, method: str, path: str, body: dict | None = None, token: str | None = None
+) -> dict:
+    """Call the JSON HTTP API (in a thread, to keep the event loop free); with an account
+    ``token``, as that account."""
+    return await asyncio.to_thread(_request, base_url, method, path, body, token)
 
 
-async def create_game(base_url: str, kind: str, num_players=None, options=None) -> dict:
+async def create_game(
+    base_url: str, kind: str, num_players=None, options=None, token=None, rated=False
+) -> dict:
     body = {"kind": kind, "num_players": num_players, "options": options or {}}
-    return (await api(base_url, "POST", "/api/games", body))["game"]
+    if rated:
+        body["rated"] = True
+    return (await api(base_url, "POST", "/api/games", body, token))["game"]
 
 
 async def take_seat(
-    base_url: str, game_id: str, name: str = "", index=None, attempts: int = 3
+    base_url: str, game_id: str, name: str = "", index=None, token=None, attempts: int = 3
 ) -> dict:
-    """``{"seat", "token", "game", "ws_url"}``. The request carries a fresh request id,
-    so when an answer is lost (the connection dropped, or the server answered 503) the
-    retry gets the same seat and a working token, never a second seat or ``game_full``."""
+    """``{"seat", "token", "game", "ws_url"}``; with an account ``token``, as the account.
+    The request carries a fresh request id, so when an answer is lost (the connection
+    dropped, or the server answered 503) the retry gets the same seat and a working
+    token, never a second seat or ``game_full``."""
     body = {"name": name, "index": index, "request_id": uuid.uuid4().hex}
     for attempt in range(attempts):
         try:
-            return await api(base_url, "POST", f"/api/games/{game_id}/seats", body)
+            return await api(base_url, "POST", f"/api/games/{game_id}/seats", body, token)
         except (OSError, ApiError) as exc:
             retry = isinstance(exc, OSError) or exc.status == 503
             if not retry or attempt + 1 == attempts:

@@ -124,7 +124,12 @@ class GameConsumer(MsgpackWebsocketConsumer):
     async def limit(self, message: dict) -> str | None:
         await self.renew_membership()  # any frame shows the client is still there
         bucket = limits.GAME_BUCKETS.get(message["type"])
-        return None if self.limits.take(bucket) else f"too many {bucket} messages"
+        if not self.limits.take(bucket):
+            return f"too many {bucket} messages"
+        account = self.scope.get("bearer_user")  # a bot's account: one bucket for all sockets
+        if account is not None and not limits.take_for_account(account.pk, bucket):
+            return f"too many {bucket} messages for this account"
+        return None
 
     async def refuse(self, message: dict, exc: Malformed | Rejected) -> None:
         """Actions are answered with ``reject`` (with their request id), refused chat too;

@@ -15,6 +15,9 @@
   the header ``PROXY_ADDRESS_HEADER`` names behind a proxy): guest users
   created (``GUEST_BUDGET``, a token bucket; over it HTTP 429 ``rate_limited``) and open
   anonymous sockets (``MAX_ANONYMOUS_SOCKETS_PER_ADDRESS``; over it close 4429).
+* **Per account** (connections authenticated by an account token: bots): every socket of
+  the account in this process shares one more bucket per kind, ``ACCOUNT_RATE_LIMITS``,
+  so opening more sockets buys no more moves or lobby requests.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ GAME_BUCKETS = {
 }
 
 DEFAULT_RATE_LIMITS = {"move": (20, 5.0), "chat": (5, 0.5), "lobby": (10, 1.0)}
+DEFAULT_ACCOUNT_RATE_LIMITS = {"move": (40, 10.0), "chat": (5, 0.5), "lobby": (20, 2.0)}
+_account_buckets: dict[tuple[int, str], TokenBucket] = {}
 
 
 def setting(name: str, default):
@@ -143,3 +148,15 @@ class AddressCounter:
 
 GUESTS = AddressBuckets("GUEST_BUDGET", (30, 0.5))
 ANONYMOUS_SOCKETS = AddressCounter("MAX_ANONYMOUS_SOCKETS_PER_ADDRESS", 200)
+
+
+def take_for_account(user_id: int, kind: str | None) -> bool:
+    """A token of the account's shared bucket ``kind`` in this process (always True for
+    None)."""
+    if kind is None:
+        return True
+    bucket = _account_buckets.get((user_id, kind))
+    if bucket is None:
+        rates = {**DEFAULT_ACCOUNT_RATE_LIMITS, **setting("ACCOUNT_RATE_LIMITS", {})}
+        bucket = _account_buckets[(user_id, kind)] = TokenBucket(*rates[kind])
+    return bucket.take()

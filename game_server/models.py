@@ -10,7 +10,8 @@ stored moves (the engine's ``ply``) and nothing else about the position is store
   is unique, so a retried request is never applied twice.
 * :class:`Connection`: one open WebSocket (game or lobby), for presence and socket caps.
 * :class:`ServerLease`: the heartbeat of a serving process (its rows die with it).
-* :class:`Profile`: a user's display name; guests are users with ``guest=True``.
+* :class:`Profile`: a user's display name; guests are users with ``guest=True``; bot
+  accounts (``bot=True``, set by their owners in the accounts app) are marked as bots.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class Profile(models.Model):
     )
     display_name = models.CharField(max_length=40)
     guest = models.BooleanField(default=False)
+    bot = models.BooleanField(default=False)  # a bot account (as on Lichess)
 
     def __str__(self) -> str:
         return self.display_name

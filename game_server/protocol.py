@@ -75,6 +75,11 @@ class Code(enum.StrEnum):
     NOT_CREATOR = "not_creator"
     QUEUEING = "queueing"
     NOT_OVER = "not_over"
+    TOO_MANY_GAMES = "too_many_games"  # a token client at its cap of concurrent games
+    # accounts (HTTP)
+    INVALID_TOKEN = "invalid_token"  # an account token unknown, revoked or expired
+    TOKEN_FROM_BROWSER = "token_from_browser"  # an account token sent by a browser
+    NAME_TAKEN = "name_taken"  # a display name an account already has
 
 
 class CloseCode(enum.IntEnum):
@@ -87,6 +92,8 @@ class CloseCode(enum.IntEnum):
     POLICY_VIOLATION = 4008  # flooding
     TOO_BIG = 4009  # a frame over MAX_FRAME_BYTES reached the consumer
     RECONNECT = 4012  # shutting down or lost the channel layer: reconnect with ?version=
+    TOKEN_FROM_BROWSER = 4400  # an account token with a browser Origin
+    INVALID_TOKEN = 4401  # an account token unknown, revoked or expired
     FORBIDDEN = 4403  # a seat token not valid for this game
     UNKNOWN_GAME = 4404
     TOO_MANY_SOCKETS = 4429  # over a concurrent-socket cap

@@ -44,6 +44,15 @@ def display_name(user) -> str:
         return user.get_username()
 
 
+def account_name(user) -> str | None:
+    """The username of an account (its profile page is ``/@/<username>/``); None for
+    guests and for nobody."""
+    if user is None or not user.is_authenticated:
+        return None
+    profile = getattr(user, "profile", None)
+    return None if profile is not None and profile.guest else user.get_username()
+
+
 def create_guest():
     """A new guest user with a generated display name (no password, cannot log in)."""
     suffix = secrets.token_hex(4)
@@ -54,11 +63,31 @@ def create_guest():
     return user
 
 
+def is_guest(user) -> bool:
+    return Profile.objects.filter(user=user, guest=True).exists()
+
+
+def name_taken(name: str, user=None) -> bool:
+    """Whether an account (a user who is not a guest) other than ``user`` is called
+    ``name`` (case-insensitively), by display name or by username."""
+    accounts = get_user_model().objects.exclude(profile__guest=True)
+    if user is not None:
+        accounts = accounts.exclude(pk=user.pk)
+    return (
+        accounts.filter(username__iexact=name).exists()
+        or accounts.filter(profile__display_name__iexact=name).exists()
+    )
+
+
 def set_display_name(user, name) -> str:
+    """Rename ``user``: display names are unique among accounts (case-insensitively), and
+    nobody may take an account's name; guests may share names among themselves."""
     try:
         name = clean_text(name, "display_name", MAX_NAME)
     except Exception:
         raise Rejected(Code.MALFORMED, "a display name has 1-40 printable characters") from None
+    if name_taken(name, user):
+        raise Rejected(Code.NAME_TAKEN, "an account has this name")
     Profile.objects.update_or_create(user=user, defaults={"display_name": name})
     return name
 

@@ -29,6 +29,9 @@ from .protocol import Code, Rejected, is_identifier
 
 STATUS = {
     Code.NOT_FOUND: 404,
+    Code.NAME_TAKEN: 409,
+    Code.INVALID_TOKEN: 401,
+    Code.TOKEN_FROM_BROWSER: 403,
     Code.SEAT_TAKEN: 409,
     Code.GAME_FULL: 409,
     Code.UNAVAILABLE: 503,
@@ -43,8 +46,14 @@ def error(code: str, message: str, status: int | None = None) -> JsonResponse:
     return JsonResponse(body, status=status or STATUS.get(code, 400))
 
 
+def token_user(request):
+    """The account of a request authenticated by an account token (``Authorization:
+    Bearer``; set by the accounts app's middleware), or None."""
+    return getattr(request, "token_user", None)
+
+
 def is_browser(request) -> bool:
-    return settings.SESSION_COOKIE_NAME in request.COOKIES
+    return settings.SESSION_COOKIE_NAME in request.COOKIES and token_user(request) is None
 
 
 def api(*methods):
@@ -88,7 +97,10 @@ def api(*methods):
 
 def acting_user(request, browser: bool = False):
     """The browser's user (a new guest when it has none); None for a token client.
-    ``browser=True`` treats the request as a browser's even without a session cookie."""
+    ``browser=True`` treats the request as a browser's even without a session cookie.
+    A request with an account token acts as that account."""
+    if token_user(request) is not None:
+        return token_user(request)
     if not (browser or is_browser(request)):
         return None
     if not request.user.is_authenticated:
@@ -100,7 +112,12 @@ def acting_user(request, browser: bool = False):
 
 def user_data(user) -> dict:
     guest = getattr(getattr(user, "profile", None), "guest", False)
-    return {"id": user.pk, "name": seating.display_name(user), "guest": guest}
+    return {
+        "id": user.pk,
+        "name": seating.display_name(user),
+        "guest": guest,
+        "username": None if guest else user.get_username(),  # the profile page's name
+    }
 
 
 @api("GET")

@@ -21,6 +21,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 
 from game_server import limits, presence
+from game_server.models import Game, Seat
 from game_server.protocol import (
     LAYER_ERRORS,
     CloseCode,
@@ -54,6 +55,17 @@ def connect_socket(channel_name: str, user) -> bool:
         return False
     directory.announce_online()
     return True
+
+
+def check_games_cap(user) -> None:
+    """A token client (bot account) has at most ``MAX_GAMES_PER_BOT`` games waiting or
+    running at once; ``too_many_games`` beyond."""
+    cap = getattr(settings, "MAX_GAMES_PER_BOT", 4)
+    running = Seat.objects.filter(
+        user=user, game__status__in=(Game.Status.WAITING, Game.Status.ACTIVE)
+    ).count()
+    if running >= cap:
+        raise Rejected(Code.TOO_MANY_GAMES, f"at most {cap} games at once for a token client")
 
 
 def disconnect_socket(channel_name: str) -> None:
@@ -110,8 +122,14 @@ class LobbyConsumer(MsgpackWebsocketConsumer):
     async def limit(self, message: dict) -> str | None:
         if message["type"] != "ping" and not self.limits.take("lobby"):
             return "too many lobby messages"
+        account = self.scope.get("bearer_user")  # a bot: per-account limits too
+        if account is not None and message["type"] != "ping":
+            if not limits.take_for_account(account.pk, "lobby"):
+                return "too many lobby messages for this account"
         if self.handlers[message["type"]] not in self.anonymous_handlers and self.user is None:
             raise Rejected(Code.LOGIN_REQUIRED, "get a session first (GET /api/me)")
+        if account is not None and message["type"] in self.starting_games:
+            await database_sync_to_async(check_games_cap)(account)
         return None
 
     async def on_queue(self, message):
@@ -188,6 +206,8 @@ class LobbyConsumer(MsgpackWebsocketConsumer):
         "ping": on_ping,
     }
     anonymous_handlers = (on_tables, on_directory, on_ping)
+    # Messages that may seat the user in a new game (capped for token clients).
+    starting_games = ("queue", "create_table", "join_table", "play_bot", "rematch")
 
     # -- matchmaking -------------------------------------------------------------------------
     async def poll(self, ticket_id: int):

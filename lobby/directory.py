@@ -13,7 +13,7 @@ import engine
 from engine import EngineError
 from game_server.models import Connection, Game, Seat
 from game_server.presence import online_users
-from game_server.seating import display_name
+from game_server.seating import account_name, display_name
 
 from . import notify
 
@@ -48,6 +48,7 @@ def entry(game: Game) -> dict:
                 "seat": seat.index,
                 "name": display_name(seat.user) if seat.user_id else seat.name,
                 "user": seat.user_id,
+                "username": account_name(seat.user) if seat.user_id else None,
             }
             for seat in game.seats.all()
         ],

@@ -120,9 +120,13 @@ def apply_game(game_id: str) -> list[RatingChange]:
 
 def rating_data(rating: Rating, position: int | None = None) -> dict:
 
+    profile = getattr(rating.user, "profile", None)
     data = {
         "user": rating.user_id,
         "name": display_name(rating.user),
+        # The profile page's name (/@/<username>/); null for guests, who have none.
+        "username": None if profile is not None and profile.guest else rating.user.username,
+        "bot": profile is not None and profile.bot,
         "kind": rating.kind,
         "rating": round(rating.mu),
         "deviation": round(rating.sigma),
@@ -135,7 +139,12 @@ def rating_data(rating: Rating, position: int | None = None) -> dict:
 
 
 def leaderboard(kind: str, limit: int = 50) -> list[dict]:
-    rows = Rating.objects.filter(kind=kind).select_related("user", "user__profile")
+    """The best accounts of ``kind``: guests may be rated but are not listed."""
+    rows = (
+        Rating.objects.filter(kind=kind)
+        .exclude(user__profile__guest=True)
+        .select_related("user", "user__profile")
+    )
     return [
         rating_data(rating, position)
         for position, rating in enumerate(rows.order_by("-ordinal", "id")[:limit], 1)

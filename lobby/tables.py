@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from game_server.protocol import Code, Rejected
-from game_server.seating import display_name
+from game_server.seating import account_name, display_name
 
 from . import notify
 from .matchmaking import Request
@@ -32,7 +32,10 @@ def table_data(table: Table) -> dict:
         "public": table.public,
         "status": table.status,
         "creator": table.creator_id,
-        "members": [{"user": m.user_id, "name": display_name(m.user)} for m in members],
+        "members": [
+            {"user": m.user_id, "name": display_name(m.user), "username": account_name(m.user)}
+            for m in members
+        ],
         "game": table.game_id,
     }
 

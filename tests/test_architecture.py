@@ -1,10 +1,12 @@
 """The shape of the code: dependencies run one way and no module imports itself back.
 
-engine <- game_server <- lobby <- web_client <- boardroom (the project package): a lower
-layer never imports a higher one, not even inside a function. Within and across the
-packages there is no import cycle. The import graph is built by grimp (import-linter's
-engine), which sees function-level imports too. The live-game app keeps its modules
-small, one role each (``docs/protocol.md`` and the README's layout table list them).
+engine <- game_server <- lobby <- accounts <- web_client <- boardroom (the project
+package): a lower layer never imports a higher one, not even inside a function (the
+accounts app registers its token check with ``game_server.security`` at start-up).
+Within and across the packages there is no import cycle. The import graph is built by
+grimp (import-linter's engine), which sees function-level imports too. The live-game app
+keeps its modules small, one role each (``docs/protocol.md`` and the README's layout
+table list them).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 import grimp
 import pytest
 
-LAYERS = ["boardroom", "web_client", "lobby", "game_server", "engine"]  # high to low
+LAYERS = ["boardroom", "web_client", "accounts", "lobby", "game_server", "engine"]  # high to low
 ROOT = Path(__file__).resolve().parent.parent
 MAX_LINES = 400
 

@@ -155,6 +155,10 @@ def test_every_code_of_the_game_socket_is_in_its_codes_section():
         Code.NOT_CREATOR,
         Code.QUEUEING,
         Code.NOT_OVER,
+        Code.TOO_MANY_GAMES,
+        Code.INVALID_TOKEN,
+        Code.TOKEN_FROM_BROWSER,
+        Code.NAME_TAKEN,
     }
     assert not missing({code.value for code in Code} - http_or_lobby, GAME_SOCKET)
 
@@ -169,6 +173,9 @@ def test_every_lobby_code_is_in_the_lobby_section():
         Code.NOT_CREATOR,
         Code.QUEUEING,
         Code.NOT_OVER,
+        Code.TOO_MANY_GAMES,
+        Code.INVALID_TOKEN,
+        Code.TOKEN_FROM_BROWSER,
     }
     assert not missing({code.value for code in lobby_codes}, LOBBY)
 

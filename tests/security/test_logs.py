@@ -134,3 +134,65 @@ async def test_no_secret_in_a_real_servers_output(tmp_path: Path):
     assert f'"POST /api/games/{game["id"]}/seats HTTP/1.1" 201' in log
     assert "to WebSocket" in log and "accepted by application" in log
     assert not secrets_in(log, [*tokens, *secrets]), "a secret reached the server's output"
+
+
+def account_secrets() -> tuple[str, list[str]]:
+    """Sign up, log in (right and wrong password), change the password, create a token
+    and use it on the API (valid, then revoked); every secret met along the way."""
+    from django.contrib.auth import get_user_model
+
+    from accounts.models import ApiToken
+    from tests.accounts.helpers import PASSWORD, browser, created_token, csrf, log_in, sign_up
+
+    client = browser()
+    secrets = [client.cookies["sessionid"].value, PASSWORD, "wrong-password-42"]
+    sign_up(client, "logged_bot")
+    secrets.append(client.cookies["sessionid"].value)
+    log_in(browser(), "logged_bot", "wrong-password-42")
+    response = client.post(
+        "/accounts/", {"action": "create_token", "name": "t", "csrfmiddlewaretoken": csrf(client)}
+    )
+    token = created_token(response)
+    user = get_user_model().objects.get(username="logged_bot")
+    secrets += [token, user.password, user.password.split("$")[-1], csrf(client)]
+    secrets.append(ApiToken.objects.get(user=user).token_hash)
+    api = HttpClient()
+    assert api.get("/api/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    api.post("/api/games", "{}", content_type="application/json", headers={"Origin": "x"})
+    row = ApiToken.objects.get(user=user)
+    client.post(
+        "/accounts/", {"action": "revoke", "token": row.pk, "csrfmiddlewaretoken": csrf(client)}
+    )
+    refused = api.get("/api/me", headers={"Authorization": f"Bearer {token}"})
+    assert refused.status_code == 401
+    other = browser()
+    secrets.append(other.cookies["sessionid"].value)
+    log_in(other, "logged_bot")
+    secrets.append(other.cookies["sessionid"].value)
+    return token, secrets
+
+
+async def test_no_account_secret_in_any_log_record(every_logger_at_debug):
+    caplog = every_logger_at_debug
+    token, secrets = await database_sync_to_async(account_secrets)()
+    # The revoked token on the lobby socket: refused.
+    refused = await connect_lobby(token)
+    assert refused == 4401
+    records = caplog.records
+    assert any("AXES" in r.getMessage() for r in records), "the failed log-in was not logged"
+    text = caplog.text + "\n".join(repr(r.args) + repr(r.__dict__) for r in records)
+    assert not secrets_in(text, secrets)
+
+
+async def connect_lobby(token: str) -> int | None:
+    from channels.testing import WebsocketCommunicator
+
+    from boardroom.asgi import application
+
+    headers = [(b"authorization", f"Bearer {token}".encode())]
+    communicator = WebsocketCommunicator(application, "/ws/lobby/", headers=headers)
+    await communicator.connect(timeout=5)
+    while True:
+        event = await communicator.receive_output(3)
+        if event["type"] == "websocket.close":
+            return event.get("code")

@@ -223,7 +223,7 @@ function renderTables() {
         "li",
         { "data-table": t.code },
         h("span", { class: `game-icon icon-${t.kind}`, "aria-hidden": "true" }),
-        h("span", { class: "grow", text: `${gameByName[t.kind]?.title || t.kind} · ${t.members.map((x) => x.name).join(", ")} (${t.members.length}/${t.players})` }),
+        h("span", { class: "grow" }, `${gameByName[t.kind]?.title || t.kind} · `, ...namesNodes(t.members, ", "), ` (${t.members.length}/${t.players})`),
         t.options?.time_control ? h("span", { class: "tag clock-tag", text: timeControlLabel(t.options.time_control) }) : null,
         t.rated ? h("span", { class: "tag", text: "rated" }) : null,
         t.members.some((x) => x.user === myId)
@@ -234,8 +234,13 @@ function renderTables() {
   );
 }
 
-function playersText(entry) {
-  return entry.players.map((p) => p.name || "?").join(" vs ");
+// A player's name: a link to the profile page for accounts, plain text for guests.
+function nameNode(p) {
+  return p.username ? h("a", { class: "name-link", href: `/@/${encodeURIComponent(p.username)}/`, text: p.name || "?" }) : p.name || "?";
+}
+
+function namesNodes(players, separator) {
+  return players.flatMap((p, i) => (i ? [separator, nameNode(p)] : [nameNode(p)]));
 }
 
 lobby.on("directory", (m) => {
@@ -252,7 +257,7 @@ function renderDirectory() {
         "li",
         { "data-game": g.game },
         h("span", { class: `game-icon icon-${g.kind}`, "aria-hidden": "true" }),
-        h("span", { class: "grow", text: `${g.title}: ${playersText(g)}` }),
+        h("span", { class: "grow" }, `${g.title}: `, ...namesNodes(g.players, " vs ")),
         g.spectators ? h("span", { class: "muted", text: `${g.spectators} 👁` }) : null,
         h("a", { class: "btn", href: `/games/${g.game}/`, text: "Watch" }),
       ),
@@ -265,7 +270,7 @@ function renderDirectory() {
         "li",
         { "data-game": g.game },
         h("span", { class: `game-icon icon-${g.kind}`, "aria-hidden": "true" }),
-        h("span", { class: "grow", text: `${g.title}: ${playersText(g)}`, title: `${result.title} ${result.reason || ""}` }),
+        h("span", { class: "grow", title: `${result.title} ${result.reason || ""}` }, `${g.title}: `, ...namesNodes(g.players, " vs ")),
         h("span", { class: "muted", text: `${result.title} · ${timeAgo(g.finished_at)}` }),
         h("a", { class: "btn", href: `/games/${g.game}/replay/`, text: "Replay" }),
       );
@@ -297,7 +302,13 @@ async function loadLeaderboard() {
         h(
           "li",
           {},
-          h("span", { class: "grow", text: r.name }),
+          // Accounts only (guests are not listed): each name links to its profile page.
+          h(
+            "span",
+            { class: "grow" },
+            r.username ? h("a", { class: "name-link", href: `/@/${encodeURIComponent(r.username)}/`, text: r.name }) : r.name,
+            r.bot ? h("span", { class: "tag bot", text: "BOT" }) : null,
+          ),
           h("span", { class: "muted", text: `${r.games} games` }),
           h("strong", { text: String(r.rating) }),
         ),

@@ -1,0 +1,1 @@
+"""Accounts: sign-up, log-in, profiles, bot accounts and their personal API tokens."""
