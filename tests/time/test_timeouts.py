@@ -159,7 +159,8 @@ def test_many_player_timeout_removes_only_that_seat():
 
 
 async def test_abandonment_grace_then_claim_win(settings):
-    settings.ABANDON_GRACE = 0.5
+    # Long enough that the first claim lands inside the grace on a loaded machine.
+    settings.ABANDON_GRACE = 2.0
     game, tokens = await anew_game()
     players = [await connect(game.pk, token) for token in tokens]
     for version, square in enumerate((4, 0)):
@@ -170,13 +171,13 @@ async def test_abandonment_grace_then_claim_win(settings):
     await players[1].close()
     presence = await players[0].expect("presence")
     away = presence["players"][1]
-    assert not away["connected"] and away["grace_until"] - away["disconnected_since"] == 0.5
+    assert not away["connected"] and away["grace_until"] - away["disconnected_since"] == 2.0
     assert presence["players"][0]["grace_until"] is None
     claim = {"type": "claim_win", "request_id": "c1"}
     await players[0].send(claim)
     reject = await players[0].expect("reject")
     assert reject["code"] == "grace_period" and reject["request_id"] == "c1"
-    await asyncio.sleep(0.6)
+    await asyncio.sleep(2.1)
     await players[0].send({**claim, "request_id": "c2"})
     ack = await players[0].expect("ack", skip=("update",))
     assert ack["request_id"] == "c2" and ack["version"] == 3
