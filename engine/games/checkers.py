@@ -263,6 +263,7 @@ def explain_illegal(board: Board, move: str) -> str:
         return f"The piece on {start} has no legal move."
     return f"The piece on {start} cannot go there: it can play {', '.join(from_here[:4])}."
 
+
 def describe_move(board: Board, move: str) -> str:
     return move
 

@@ -190,6 +190,7 @@ def explain_illegal(position: ChessPosition, move: str) -> str:
         return "Choose the piece to promote to: queen, rook, bishop or knight."
     return f"The {name} on {origin} cannot move to {target}.{check}"
 
+
 RESULT_WHITE, RESULT_BLACK, RESULT_DRAW, RESULT_UNFINISHED = "1-0", "0-1", "1/2-1/2", "*"
 
 

@@ -120,6 +120,7 @@ def explain_illegal(position: Connect4, column: int) -> str:
         return f"Column {'abcdefg'[column]} is full."
     return "Columns are numbered 0-6."
 
+
 def describe_move(position: Connect4, column: int) -> str:
     return COLUMN_LETTERS[column]
 

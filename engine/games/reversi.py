@@ -185,6 +185,7 @@ def explain_illegal(position: Reversi, move) -> str:
         return f"{name} is already taken."
     return f"A disc on {name} would not turn over any of your opponent's discs."
 
+
 def from_text(text: str, num_players: int = 2) -> Reversi:
     if (
         not isinstance(text, str)

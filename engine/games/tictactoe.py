@@ -72,6 +72,7 @@ def explain_illegal(board: str, square: int) -> str:
         return "That square is already taken."
     return "Squares are numbered 0-8."
 
+
 def describe_move(board: str, square: int) -> str:
     return "abc"[square % 3] + str(3 - square // 3)
 

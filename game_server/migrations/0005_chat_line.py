@@ -36,7 +36,9 @@ class Migration(migrations.Migration):
             ],
             options={
                 "indexes": [
-                    models.Index(fields=["game", "channel", "ts"], name="game_server_game_id_67c69a_idx")
+                    models.Index(
+                        fields=["game", "channel", "ts"], name="game_server_game_id_67c69a_idx"
+                    )
                 ],
             },
         ),
