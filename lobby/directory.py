@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
@@ -76,7 +77,8 @@ def live(limit: int = LIVE_LIMIT) -> list[dict]:
     left, a game without a clock both players closed) is not listed, though it stays
     active until it is claimed, times out or a player comes back."""
     player_socket = Connection.objects.filter(game=OuterRef("pk"), seat__isnull=False)
-    starting = timezone.now() - datetime.timedelta(seconds=STARTING_SECONDS)
+    seconds = getattr(settings, "LOBBY_STARTING_SECONDS", STARTING_SECONDS)
+    starting = timezone.now() - datetime.timedelta(seconds=seconds)
     games = (
         _games()
         .filter(status=Game.Status.ACTIVE)

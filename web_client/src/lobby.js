@@ -81,10 +81,37 @@ function numPlayers() {
   return $("players-field").hidden ? g.min_players : Number($("num-players").value);
 }
 
-for (const card of document.querySelectorAll(".game-card")) {
-  card.addEventListener("click", () => selectGame(card.dataset.game));
+const GAME_KEY = "boardroom.game"; // the game last picked or played (game.js sets it too)
+
+function remember(name) {
+  try {
+    localStorage.setItem(GAME_KEY, name);
+  } catch {
+    /* private mode */
+  }
 }
-selectGame(store.state.selected);
+
+for (const card of document.querySelectorAll(".game-card")) {
+  card.addEventListener("click", () => {
+    selectGame(card.dataset.game);
+    remember(card.dataset.game);
+    if ($("board-game").value !== card.dataset.game) {
+      $("board-game").value = card.dataset.game;
+      loadLeaderboard();
+    }
+  });
+}
+{
+  let last = null;
+  try {
+    last = localStorage.getItem(GAME_KEY);
+  } catch {
+    last = null;
+  }
+  if (last && gameByName[last]) store.update({ selected: last });
+  selectGame(store.state.selected);
+  $("board-game").value = store.state.selected;
+}
 
 // ------------------------------------------------------------------ lobby socket
 const lobby = new LobbySocket();
@@ -265,8 +292,12 @@ function renderDirectory() {
         "li",
         { "data-game": g.game },
         h("span", { class: `game-icon icon-${g.kind}`, "aria-hidden": "true" }),
-        h("span", { class: "grow", text: `${g.title}: ${playersText(g)}`, title: `${result.title} ${result.reason || ""}` }),
-        h("span", { class: "muted", text: `${result.title} · ${timeAgo(g.finished_at)}` }),
+        h(
+          "span",
+          { class: "entry", title: `${g.title}: ${playersText(g)} · ${result.title} ${result.reason || ""}` },
+          h("span", { class: "entry-title", text: `${g.title}: ${playersText(g)}` }),
+          h("span", { class: "entry-meta", text: `${result.title} · ${timeAgo(g.finished_at)}` }),
+        ),
         h("a", { class: "btn", href: `/games/${g.game}/replay/`, text: "Replay" }),
       );
     }),
@@ -282,12 +313,19 @@ function debounce(fn, ms) {
   };
 }
 const askDirectory = debounce(() => lobby.send({ type: "directory" }), 300);
+// A game its players walk away from leaves "Playing now" without any event: ask again
+// now and then while the page is visible.
+setInterval(() => {
+  if (document.visibilityState === "visible" && store.state.conn === "open") askDirectory();
+}, 30_000);
 lobby.on("directory_update", (m) => {
   showOnline(m.online);
   askDirectory();
 });
 
 // ------------------------------------------------------------------ leaderboard
+// It shows the game picked above (the last one played, remembered by the browser) and
+// follows the picker; its own select can still show another.
 async function loadLeaderboard() {
   const kind = $("board-game").value;
   try {
@@ -298,7 +336,7 @@ async function loadLeaderboard() {
           "li",
           {},
           h("span", { class: "grow", text: r.name }),
-          h("span", { class: "muted", text: `${r.games} games` }),
+          h("span", { class: "muted", text: `${r.games} game${r.games === 1 ? "" : "s"}` }),
           h("strong", { text: String(r.rating) }),
         ),
       ),

@@ -1,0 +1,136 @@
+"""Issue #15, "Browser play that a lichess player would keep using": each test acts as a
+person does (the pointer at the squares' coordinates, touch on a phone-sized page, the
+keyboard) and failed before its fix."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.servers import Server, sqlite_env
+
+from .conftest import watch_page
+from .helpers import move_list, start_table, wait_my_turn, wait_ready, wait_version, watch
+from .test_clocks import create_game
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+GAME_URL = re.compile(r"/games/[A-Za-z0-9_-]+/$")
+# White promotes on b7: 1. a4 b5 2. axb5 a6 3. bxa6 Bb7 4. axb7 Nc6, then b7b8 or b7xa8.
+TO_PROMOTION = ["a2a4", "b7b5", "a4b5", "a7a6", "b5a6", "c8b7", "a6b7", "b8c6"]
+
+
+def centre(page, selector: str) -> tuple[float, float]:
+    box = page.locator(selector).bounding_box()
+    assert box, selector
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def square(page, name) -> tuple[float, float]:
+    return centre(page, f'[data-square="{name}"]')
+
+
+def seat_of(page) -> int:
+    return int(page.locator("#game-page").get_attribute("data-seat"))
+
+
+def by_seat(a, b):
+    return (a, b) if seat_of(a) == 0 else (b, a)
+
+
+def socket_moves(players, moves, start=0):
+    """Set-up moves through the page's own socket (what a click sends), alternating."""
+    for number, move in enumerate(moves, start=start + 1):
+        page = players[(number - 1) % 2]
+        wait_my_turn(page)
+        page.evaluate("(m) => window.boardroom.socket.move(m)", move)
+        for p in players:
+            wait_version(p, number)
+
+
+def drag(page, origin, target, steps=8):
+    x, y = square(page, origin)
+    tx, ty = square(page, target)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(tx, ty, steps=steps)
+    page.mouse.up()
+
+
+def touch_drag(page, origin, target, steps=6):
+    """A finger dragged from one square to another (CDP touch events: Chromium turns them
+    into pointer events with pointerType "touch", as on a phone)."""
+    cdp = page.context.new_cdp_session(page)
+    x, y = square(page, origin)
+    tx, ty = square(page, target)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    for i in range(1, steps + 1):
+        point = {"x": x + (tx - x) * i / steps, "y": y + (ty - y) * i / steps}
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+# ---------------------------------------------------------------------------- 1. promotion
+def test_promotion_by_mouse_drag_and_click_and_the_picker_closes(new_page, artifacts):
+    a, b = new_page(), new_page()
+    start_table(a, b, "chess")
+    white, black = by_seat(a, b)
+    socket_moves([white, black], TO_PROMOTION)
+    wait_my_turn(white)
+
+    # Click-click at the squares' coordinates opens the picker; Escape closes it.
+    white.mouse.click(*square(white, "b7"))
+    expect(white.locator('[data-square="b8"]')).to_have_class(re.compile(r"\btarget\b"))
+    white.mouse.click(*square(white, "b8"))
+    picker = white.locator(".promotion")
+    expect(picker).to_be_visible()
+    white.keyboard.press("Escape")
+    expect(picker).to_have_count(0)
+    # Again, then a click outside the four choices closes it too; nothing was sent.
+    white.mouse.click(*square(white, "b7"))
+    white.mouse.click(*square(white, "b8"))
+    expect(picker).to_be_visible()
+    box = picker.bounding_box()
+    white.mouse.click(box["x"] + 10, box["y"] + 10)
+    expect(picker).to_have_count(0)
+    wait_version(white, len(TO_PROMOTION))
+
+    # A drag with the mouse from b7 to a8 (a capture), then a real click on the knight.
+    drag(white, "b7", "a8")
+    expect(picker).to_be_visible()
+    white.screenshot(path=str(artifacts / "promotion-picker.png"))
+    white.mouse.click(*centre(white, '.promotion [data-promote="n"]'))
+    for page in (white, black):
+        wait_version(page, len(TO_PROMOTION) + 1)
+        expect(page.locator('[data-square="a8"]')).to_have_attribute("data-piece", "N")
+    assert move_list(black)[-1] == "bxa8=N"
+
+
+def test_promotion_by_touch_on_a_phone(new_page, server_url):
+    a = new_page(width=390, height=844, is_mobile=True, has_touch=True)
+    b = new_page()
+    start_table(a, b, "chess")
+    white, black = by_seat(a, b)
+    assert white is a  # the table's creator sits first: the phone plays White
+    socket_moves([white, black], TO_PROMOTION)
+    wait_my_turn(white)
+    touch_drag(white, "b7", "b8")
+    expect(white.locator(".promotion")).to_be_visible()
+    white.touchscreen.tap(*centre(white, '.promotion [data-promote="q"]'))
+    for page in (white, black):
+        wait_version(page, len(TO_PROMOTION) + 1)
+    expect(black.locator('[data-square="b8"]')).to_have_attribute("data-piece", "Q")
+    # Taps (no drag) work too: the black knight c6 to d4 on the other page is by mouse.
+    wait_my_turn(black)
+    black.mouse.click(*square(black, "c6"))
+    black.mouse.click(*square(black, "d4"))
+    wait_version(white, len(TO_PROMOTION) + 2)
+    # And a tap-tap on the phone: the new queen from b8 to c8 (empty since Bb7).
+    wait_my_turn(white)
+    white.touchscreen.tap(*square(white, "b8"))
+    white.touchscreen.tap(*square(white, "c8"))
+    wait_version(black, len(TO_PROMOTION) + 3)
+    expect(black.locator('[data-square="c8"]')).to_have_attribute("data-piece", "Q")
