@@ -134,3 +134,92 @@ def test_promotion_by_touch_on_a_phone(new_page, server_url):
     white.touchscreen.tap(*square(white, "c8"))
     wait_version(black, len(TO_PROMOTION) + 3)
     expect(black.locator('[data-square="c8"]')).to_have_attribute("data-piece", "Q")
+
+
+# ---------------------------------------------------------------------------- 2, 9, 11
+def test_liars_dice_bids_are_public_and_chat_channels_survive_a_reload(new_page):
+    a, b, spectator = new_page(), new_page(), new_page()
+    game = start_table(a, b, "liars_dice")
+    watch(spectator, game)
+    first, second = by_seat(a, b)
+    for number, page in enumerate((first, second), start=1):
+        wait_my_turn(page)
+        page.select_option("select[aria-label=quantity]", str(number + 1))
+        page.click(".dice-controls button:text('Bid')")
+        for p in (first, second, spectator):
+            wait_version(p, number)
+    for page in (first, second, spectator):
+        texts = move_list(page)
+        assert len(texts) == 2 and all(re.search(r"bid \dx\d$", t) for t in texts), texts
+        assert not any("hidden" in t for t in texts)
+    # Chat: the players' channel reaches everybody, the spectators' only spectators.
+    first.fill("#chat-input", "good luck")
+    first.press("#chat-input", "Enter")
+    spectator.fill("#chat-input", "bold bid")
+    spectator.press("#chat-input", "Enter")
+    expect(spectator.locator("#chat-log li")).to_have_count(2)
+    expect(second.locator("#chat-log li", has_text="good luck")).to_have_count(1)
+    second.wait_for_timeout(500)
+    expect(second.locator("#chat-log li", has_text="bold bid")).to_have_count(0)
+    # A reload keeps the game's chat and the public bids.
+    second.reload()
+    wait_ready(second)
+    expect(second.locator("#chat-log li", has_text="good luck")).to_have_count(1)
+    expect(second.locator("#chat-log li", has_text="bold bid")).to_have_count(0)
+    expect(second.locator("#moves")).to_have_attribute("data-count", "2")
+    expect(second.locator("#moves .mv.current")).to_contain_text("bid ")
+    spectator.reload()
+    wait_ready(spectator)
+    expect(spectator.locator('#chat-log li[data-channel="spectators"]')).to_contain_text("bold bid")
+
+
+# ---------------------------------------------------------------------------- 3, 12
+def test_replay_counts_moves_not_draw_offers_and_fits_the_screen(new_page):
+    a, b = new_page(), new_page()
+    game = start_table(a, b, "chess")
+    white, black = by_seat(a, b)
+    socket_moves([white, black], ["e2e4"])
+    black.click("#btn-draw")  # Black offers, White declines, then the game goes on
+    wait_version(white, 2)
+    white.click("#btn-decline")
+    wait_version(black, 3)
+    black.evaluate("() => window.boardroom.socket.move('e7e5')")
+    wait_version(white, 4)
+    white.evaluate("() => window.boardroom.socket.move('g1f3')")
+    wait_version(black, 5)
+    black.once("dialog", lambda d: d.accept())
+    black.click("#btn-resign")
+    wait_version(white, 6)
+
+    viewer = new_page(width=1280, height=860)
+    viewer.goto(game + "replay/")
+    expect(viewer.locator("#replay-page")).to_have_attribute("data-ready", "1")
+    nums = viewer.locator("#moves .num").all_inner_texts()
+    assert nums == ["1.", "2."], nums
+    notes = viewer.locator("#moves .note").all_inner_texts()
+    assert [n.split(" ", 2)[-1] for n in notes] == [
+        "offers a draw",
+        "declined the draw",
+        "resigned",
+    ], notes
+    expect(viewer.locator("#rp-position")).to_have_text(re.compile(r"^Guest \w+ resigned$"))
+    box = viewer.locator("#strip-bottom").bounding_box()
+    assert box["y"] + box["height"] <= 860, box  # the result banner no longer pushes it off
+    expect(viewer.locator("#rp-result")).to_contain_text("won")
+    viewer.click("#rp-first")
+    viewer.click("#rp-next")
+    viewer.click("#rp-next")
+    expect(viewer.locator("#rp-position")).to_contain_text("offers a draw")
+    viewer.click("#rp-next")
+    viewer.click("#rp-next")
+    expect(viewer.locator("#rp-position")).to_have_text("Move 1 · Black · e5")
+    # The game downloads as PGN with its headers.
+    with viewer.expect_download() as info:
+        viewer.click("#dl-pgn")
+    pgn = open(info.value.path()).read()
+    assert '[Result "1-0"]' in pgn and "1. e4 e5 2. Nf3 1-0" in pgn, pgn
+    assert f'[White "{white.locator(".player-strip.bottom .pname").inner_text()}"]' in pgn
+    with viewer.expect_download() as info:
+        viewer.click("#dl-json")
+    record = json.loads(open(info.value.path()).read())
+    assert len(record["moves"]) == 6
