@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.request
 
 import pytest
 from playwright.sync_api import expect
@@ -223,3 +224,81 @@ def test_replay_counts_moves_not_draw_offers_and_fits_the_screen(new_page):
         viewer.click("#dl-json")
     record = json.loads(open(info.value.path()).read())
     assert len(record["moves"]) == 6
+
+
+# ---------------------------------------------------------------------------- 7, 8
+def test_tictactoe_cells_are_square(new_page):
+    x, o = new_page(), new_page()
+    start_table(x, o, "tictactoe")
+    x, o = by_seat(x, o)
+    for number in range(3):
+        boxes = [x.locator(f'[data-square="{i}"]').bounding_box() for i in range(9)]
+        for box in boxes:
+            assert abs(box["width"] - box["height"]) <= 2, boxes
+        assert max(b["height"] for b in boxes) - min(b["height"] for b in boxes) <= 2, boxes
+        if number < 2:
+            page = (x, o)[number]
+            wait_my_turn(page)
+            page.mouse.click(*square(page, [4, 0][number]))
+            wait_version(x, number + 1)
+
+
+def test_refusals_are_in_words(new_page):
+    a, b = new_page(), new_page()
+    start_table(a, b, "chess")
+    white, _ = by_seat(a, b)
+    wait_my_turn(white)
+    white.mouse.click(*square(white, "b1"))
+    white.mouse.click(*square(white, "b3"))
+    expect(white.locator("#message")).to_have_text(
+        "That move is not legal: the knight on b1 cannot move to b3."
+    )
+
+    c, d = new_page(), new_page()
+    start_table(c, d, "reversi")
+    black, _ = by_seat(c, d)
+    wait_my_turn(black)
+    black.mouse.click(*square(black, 56))  # a8
+    expect(black.locator("#message")).to_contain_text(
+        "a disc on a8 would not turn over any of your opponent's discs"
+    )
+    expect(black.locator("#message")).not_to_contain_text("(56")
+
+    e, f = new_page(), new_page()
+    start_table(e, f, "checkers")
+    first, second = by_seat(e, f)
+    wait_my_turn(first)
+    first.mouse.click(*square(first, 1))  # a man on the back row: blocked
+    expect(first.locator("#message")).to_contain_text("no legal move")
+    expect(first.locator("#message")).not_to_contain_text("could not read")
+    # 11-15, 22-18: now Black must take 15x22.
+    socket_moves([first, second], ["11-15", "22-18"])
+    wait_my_turn(first)
+    first.mouse.click(*square(first, 9))
+    expect(first.locator("#message")).to_contain_text("A capture is compulsory")
+    drag(first, "15", "22")  # a drag plays the capture
+    wait_version(second, 3)
+    assert move_list(second)[-1] == "15x22"
+
+
+# ---------------------------------------------------------------------------- 6
+def test_no_false_away_while_the_opponent_is_still_arriving(new_page, server_url):
+    x = new_page()
+    url = create_game(x, server_url, kind="tictactoe")
+    game_id = url.rstrip("/").split("/")[-1]
+    # The opponent takes the seat (as a match does) but its page has not connected yet.
+    request = urllib.request.Request(
+        f"{server_url}/api/games/{game_id}/seats",
+        data=json.dumps({"name": "Late"}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request) as response:  # a token client, no cookie
+        assert response.status == 201
+    x.goto(url)
+    wait_ready(x)
+    expect(x.locator("#game-page")).to_have_attribute("data-status", "active")
+    for _ in range(8):
+        x.wait_for_timeout(400)
+        expect(x.locator("#away")).to_be_hidden()
+        expect(x.locator(".tag.away:visible")).to_have_count(0)
