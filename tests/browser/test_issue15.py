@@ -13,7 +13,6 @@ from playwright.sync_api import expect
 
 from tests.servers import Server, sqlite_env
 
-from .conftest import watch_page
 from .helpers import move_list, start_table, wait_my_turn, wait_ready, wait_version, watch
 from .test_clocks import create_game
 
@@ -302,3 +301,126 @@ def test_no_false_away_while_the_opponent_is_still_arriving(new_page, server_url
         x.wait_for_timeout(400)
         expect(x.locator("#away")).to_be_hidden()
         expect(x.locator(".tag.away:visible")).to_have_count(0)
+
+
+# ---------------------------------------------------------------------------- 5, 10, 12
+@pytest.fixture(scope="module")
+def quick_directory_url(tmp_path_factory):
+    """A server whose directory drops a game nobody plays one second after its start."""
+    directory = tmp_path_factory.mktemp("directory-db")
+    env = {**sqlite_env(directory / "db.sqlite3"), "LOBBY_STARTING_SECONDS": "1"}
+    server = Server(env, directory / "server.log").start()
+    yield server.url
+    server.stop()
+
+
+def test_bot_answers_a_draw_offer_and_an_abandoned_game_leaves_playing_now(
+    new_page, quick_directory_url
+):
+    player = new_page(base_url=quick_directory_url)
+    watcher = new_page(base_url=quick_directory_url)
+    player.goto("/")
+    expect(player.locator("#conn")).to_have_attribute("data-state", "open")
+    player.click(".game-card[data-game=chess]")
+    player.select_option("#bot-level", "random")
+    player.click("#play-bot")
+    player.wait_for_url(GAME_URL)
+    wait_ready(player)
+    game_id = GAME_URL.search(player.url)[0].split("/")[2]
+    # The computer's presence dot is "there" (it has no socket of its own).
+    bot_seat = 1 - seat_of(player)
+    dot = player.locator(f'.player[data-seat="{bot_seat}"] .presence')
+    expect(dot).to_have_attribute("data-connected", "1")
+    expect(dot).to_have_class(re.compile(r"\bbot\b"))
+    # A draw offer is answered at once, and the button comes back.
+    wait_my_turn(player)
+    player.click("#btn-draw")
+    expect(player.locator("#chat-log")).to_contain_text("declined the draw")
+    expect(player.locator("#btn-draw")).to_be_visible()
+    expect(player.locator(".player .tag", has_text="offers a draw")).to_have_count(0)
+
+    watcher.goto("/")
+    expect(watcher.locator("#conn")).to_have_attribute("data-state", "open")
+    expect(watcher.locator(f'#live-games li[data-game="{game_id}"]')).to_be_visible()
+    player.close()  # walks away from the bot game
+    expect(watcher.locator(f'#live-games li[data-game="{game_id}"]')).to_have_count(0)
+    expect(watcher.locator("#online")).to_contain_text("0 playing")
+
+
+def test_lobby_titles_leaderboard_phone_strip_and_rematch_message(new_page, artifacts):
+    x, o = new_page(), new_page()
+    start_table(x, o, "connect4")
+    red, yellow = by_seat(x, o)
+    for number, (page, column) in enumerate(
+        [(red, 0), (yellow, 0), (red, 1), (yellow, 1), (red, 2), (yellow, 2), (red, 3)], start=1
+    ):
+        wait_my_turn(page)
+        page.mouse.click(*centre(page, f'.c4-col[data-col="{column}"]'))
+        wait_version(red, number)
+    expect(red.locator(".c4-cell.win")).to_have_count(4)  # the winning four stand out
+    # The loser offers a rematch: the winner is told so, in words.
+    yellow.click("#btn-rematch")
+    expect(red.locator("#message")).to_contain_text("wants a rematch")
+    expect(red.locator("#btn-rematch")).to_have_text("Accept rematch")
+
+    for width, height in ((1200, 860), (390, 844)):
+        lobby = new_page(width=width, height=height, is_mobile=width < 500, has_touch=width < 500)
+        lobby.goto("/")
+        expect(lobby.locator("#conn")).to_have_attribute("data-state", "open")
+        title = lobby.locator("#finished-games li .entry-title").first
+        expect(title).to_have_text("Connect Four")
+        assert title.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), width  # whole
+        players = lobby.locator("#finished-games li .entry-players").first
+        expect(players).to_contain_text(" vs ")
+        assert players.bounding_box()["width"] > 150, (width, players.bounding_box())
+        lobby.screenshot(path=str(artifacts / f"lobby-{width}.png"), full_page=True)
+    # The players' lobby opens the leaderboard on the game they played.
+    red.goto("/")
+    expect(red.locator("#board-game")).to_have_value("connect4")
+    expect(red.locator(".game-card[data-game=connect4]")).to_have_attribute("aria-checked", "true")
+
+    # On a phone the side to move is readable and the Lobby link is there.
+    phone = new_page(width=390, height=844, is_mobile=True, has_touch=True)
+    game = start_table(phone, new_page(), "chess")
+    expect(phone.locator(".topnav a", has_text="Lobby")).to_be_visible()
+    tag = phone.locator(".player.to-move .to-move-tag")
+    expect(tag).to_be_visible()
+    box = tag.bounding_box()
+    assert box["x"] + box["width"] <= 390, box
+    assert game
+
+
+# ---------------------------------------------------------------------------- missing
+def test_flip_browse_the_moves_and_mute(new_page):
+    a, b = new_page(), new_page()
+    start_table(a, b, "chess")
+    white, black = by_seat(a, b)
+    socket_moves([white, black], ["e2e4", "e7e5", "g1f3"])
+    first = white.locator(".sq8 .cell").first
+    expect(first).to_have_attribute("data-square", "a8")
+    white.click("#btn-flip")
+    expect(first).to_have_attribute("data-square", "h1")
+    expect(white.locator(".player-strip.top .pname")).to_have_text(
+        white.locator(".player-strip.top .you").locator("..").locator(".pname").inner_text()
+    )
+    white.keyboard.press("f")  # F turns it back
+    expect(first).to_have_attribute("data-square", "a8")
+    # Click a move in the list: that position, then the arrow keys, then back to live.
+    white.locator('#moves .mv[data-ply="1"]').click()
+    expect(white.locator("#game-page")).to_have_attribute("data-browsing", "1")
+    expect(white.locator('[data-square="e5"]')).to_have_attribute("data-piece", "")
+    white.keyboard.press("ArrowRight")
+    expect(white.locator("#game-page")).to_have_attribute("data-browsing", "2")
+    expect(white.locator('[data-square="e5"]')).to_have_attribute("data-piece", "p")
+    expect(white.locator("#browse-bar")).to_be_visible()
+    white.click("#btn-live")
+    expect(white.locator("#game-page")).to_have_attribute("data-browsing", "")
+    expect(white.locator('[data-square="f3"]')).to_have_attribute("data-piece", "N")
+    # Sounds: a move sounds, the switch is remembered after a reload.
+    assert any(s["kind"] == "move" for s in black.evaluate("window.boardroom.sounds.log"))
+    black.click("#btn-mute")
+    expect(black.locator("#btn-mute")).to_have_text("Sound off")
+    black.reload()
+    wait_ready(black)
+    expect(black.locator("#btn-mute")).to_have_text("Sound off")
+    expect(black.locator("#announce")).to_be_attached()

@@ -295,7 +295,8 @@ function renderDirectory() {
         h(
           "span",
           { class: "entry", title: `${g.title}: ${playersText(g)} · ${result.title} ${result.reason || ""}` },
-          h("span", { class: "entry-title", text: `${g.title}: ${playersText(g)}` }),
+          h("span", { class: "entry-title", text: g.title }),
+          h("span", { class: "entry-players", text: playersText(g) }),
           h("span", { class: "entry-meta", text: `${result.title} · ${timeAgo(g.finished_at)}` }),
         ),
         h("a", { class: "btn", href: `/games/${g.game}/replay/`, text: "Replay" }),
