@@ -219,6 +219,8 @@ PROXY_ADDRESS_HEADER = os.environ.get("PROXY_ADDRESS_HEADER", "") or None
 # Time (game_server/timeouts.py): how long a disconnected player has to come back before
 # the others may claim the win, and how often each process sweeps for expired clocks.
 ABANDON_GRACE = env_float("ABANDON_GRACE", 60.0)
+# The live directory lists a game nobody has a socket on for this long after its start.
+LOBBY_STARTING_SECONDS = env_float("LOBBY_STARTING_SECONDS", 60.0)
 SWEEP_INTERVAL = env_float("SWEEP_INTERVAL", 1.0)
 # Presence rows name the process that holds the socket (python -m boardroom.serve sets it).
 SERVER_ID = os.environ.get("BOARDROOM_SERVER_ID", "local")

@@ -134,6 +134,9 @@ class Rules:
       ``active_seats(position) -> tuple``: seats still playing (draw agreement needs all);
       ``from_text(text, num_players) -> position`` / ``to_text(position) -> str``;
       ``describe_move(position, move) -> str``: human notation (SAN for chess);
+      ``explain_illegal(position, move) -> str``: why a readable move is not legal, in
+        words for a player ("The knight on b1 cannot move to b3."); the message of the
+        ``illegal_move`` error;
       ``perft(position, depth) -> int``: a faster leaf count than the generic one;
       ``perturb_private(position, seat, rng) -> position``: change only ``seat``'s hidden
         data, for the conformance kit's no-leak properties (games with hidden data only);
@@ -166,6 +169,7 @@ class Rules:
     from_text: Callable[[str, int], Position] | None = None
     to_text: Callable[[Position], str] | None = None
     describe_move: Callable[[Position, Move], str] | None = None
+    explain_illegal: Callable[[Position, Move], str] | None = None
     perft: Callable[[Position, int], int] | None = None
     perturb_private: Callable[[Position, int, Rng], Position] | None = None
     determinize: Callable[[Any, int, Rng], Position] | None = None
@@ -399,7 +403,10 @@ class Game:
         except (TypeError, ValueError, KeyError, IndexError) as exc:
             raise EngineError(errors.MALFORMED_MOVE, f"cannot read move {move_data!r}") from exc
         if move not in self.rules.legal_moves(state.position):
-            raise EngineError(errors.ILLEGAL_MOVE, f"{move_data!r} is not a legal move")
+            message = f"{move_data!r} is not a legal move"
+            if self.rules.explain_illegal is not None:
+                message = self.rules.explain_illegal(state.position, move) or message
+            raise EngineError(errors.ILLEGAL_MOVE, message)
         rng = Rng(state.rng)
         position = self.rules.play(state.position, move, rng)
         offers = state.draw_offers if seat in state.draw_offers else frozenset()

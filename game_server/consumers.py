@@ -173,8 +173,14 @@ class GameConsumer(MsgpackWebsocketConsumer):
         if self.limits.chat_repeated(text):
             raise Rejected(Code.REPEATED_CHAT, "you sent this text too often")
         name = await database_sync_to_async(self.chat_name)()
+        channel = frames.chat_channel(self.seat)
         chat = {"type": "chat", "seat": self.seat, "name": name, "text": text, "ts": time.time()}
-        await self.group_frame(chat)
+        chat["channel"] = channel
+        await database_sync_to_async(frames.store_chat)(self.game_id, chat)
+        await self.channel_layer.group_send(
+            presence.group_name(self.game_id),
+            {"type": "game.chat", "frame": encode(chat), "channel": channel},
+        )
 
     async def on_auth(self, message):
         token = message.get("token")
@@ -219,7 +225,7 @@ class GameConsumer(MsgpackWebsocketConsumer):
     }
 
     # -- group messages ----------------------------------------------------------------------
-    FORWARDED = {"game.update": "game_update", "game.frame": "game_frame"}
+    FORWARDED = {"game.update": "game_update", "game.frame": "game_frame", "game.chat": "game_chat"}
 
     async def dispatch(self, message):
         """Group messages that only forward bytes skip Channels' per-message database
@@ -244,6 +250,11 @@ class GameConsumer(MsgpackWebsocketConsumer):
     async def game_frame(self, event):
         """A frame that is the same for everybody (presence, chat)."""
         await self.send(bytes_data=event["frame"])
+
+    async def game_chat(self, event):
+        """A chat line: players never hear the spectators' channel."""
+        if event["channel"] != frames.chat_channel(None) or self.seat is None:
+            await self.send(bytes_data=event["frame"])
 
     # -- frames out --------------------------------------------------------------------------
     async def send_error(self, code: str, message: str, about: str | None = None):

@@ -20,11 +20,12 @@ from django.utils import timezone
 import engine
 
 from . import clocks, metrics, presence, state
-from .models import Game, Move
+from .models import ChatLine, Game, Move
 from .protocol import encode
 from .state import action_name
 
 RESYNC_MAX_MOVES = 200
+CHAT_HISTORY = 50  # chat lines a snapshot carries
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +70,34 @@ def visible_version(game: Game, seat: int | None) -> int:
     return older.order_by("-ply").values_list("ply", flat=True).first() or 0
 
 
+def chat_channel(seat: int | None) -> str:
+    """The chat channel a connection writes to: a seat's is the players', anyone else's
+    the spectators'."""
+    return ChatLine.PLAYERS if seat is not None else ChatLine.SPECTATORS
+
+
+def store_chat(game_id: str, chat: dict) -> None:
+    """Keep a ``chat`` frame's line for the snapshots of later connections."""
+    ChatLine.objects.create(
+        game_id=game_id,
+        channel=chat["channel"],
+        seat=chat["seat"],
+        name=chat["name"][:40],
+        text=chat["text"],
+        ts=chat["ts"],
+    )
+
+
+def chat_history(game_id: str, seat: int | None) -> list[dict]:
+    """The last ``CHAT_HISTORY`` chat lines ``seat`` may read, oldest first, as ``chat``
+    frames without their ``type``: players read the players' channel, spectators both."""
+    lines = ChatLine.objects.filter(game_id=game_id)
+    if seat is not None:
+        lines = lines.filter(channel=ChatLine.PLAYERS)
+    newest = lines.order_by("-ts", "-pk").values("channel", "seat", "name", "text", "ts")
+    return list(reversed(newest[:CHAT_HISTORY]))
+
+
 def snapshot(game_id: str, seat: int | None) -> dict:
     """The ``snapshot`` message for ``seat`` (None: a spectator). Raises
     ``Game.DoesNotExist``."""
@@ -85,6 +114,7 @@ def snapshot(game_id: str, seat: int | None) -> dict:
         "view": engine.get(game.kind).view(current, seat),
         "status": game.status,
         "outcome": game.outcome,
+        "chat": chat_history(game_id, seat),
     }
 
 

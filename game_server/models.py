@@ -187,3 +187,24 @@ class Connection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.game_id} {'spectator' if self.seat is None else self.seat}"
+
+
+class ChatLine(models.Model):
+    """A chat message of a game, kept so a page that reloads gets the game's recent chat
+    (``frames.chat_history``). ``channel`` is ``players`` (a seat wrote it) or
+    ``spectators``: players never see the spectators' chat; spectators see both."""
+
+    PLAYERS, SPECTATORS = "players", "spectators"
+
+    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="chat_lines")
+    channel = models.CharField(max_length=10, default=PLAYERS)
+    seat = models.PositiveSmallIntegerField(null=True, blank=True)  # null: a spectator
+    name = models.CharField(max_length=40)
+    text = models.CharField(max_length=500)
+    ts = models.FloatField()  # Unix time, as in the chat frame
+
+    class Meta:
+        indexes = [models.Index(fields=["game", "channel", "ts"])]
+
+    def __str__(self) -> str:
+        return f"{self.game_id} {self.channel} {self.name}: {self.text[:40]}"

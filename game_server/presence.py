@@ -244,6 +244,7 @@ def players(game_id: str) -> list[dict]:
                 "seat": index,
                 "name": name,
                 "taken": seat is not None,
+                "bot": (seat.bot or None) if seat is not None else None,
                 "connected": index in connected,
                 "disconnected_since": since,
                 "grace_until": until,

@@ -66,9 +66,12 @@ class Turn:
     game: engine.Game = field(repr=False)
     state: engine.State = field(repr=False)
     seed: int = 0
+    answer: dict | None = None  # an engine action to store instead of a move
 
     def choose(self):
         """The bot's move data (CPU-bound: run it off the event loop)."""
+        if self.answer is not None:
+            return self.answer
         return engine_bots.choose_move(
             self.game, self.state, self.level, self.seed, self.seat, **budget(self.level)
         )
@@ -84,12 +87,31 @@ def next_turn(game_id: str) -> Turn | None:
         return None
     state = load_state(game)
     game_engine = engine.get(game.kind)
+    answer = draw_answer(game_engine, state, levels)
+    if answer is not None:
+        seat, action = answer
+        return Turn(game.pk, game.version, seat, levels[seat], game_engine, state, 0, action)
     seats = [seat for seat in game_engine.to_move(state) if seat in levels]
     if not seats:
         return None
     seat = seats[0]
     seed = (game.seed * 1_000_003 + state.ply) & ((1 << 63) - 1)
     return Turn(game.pk, game.version, seat, levels[seat], game_engine, state, seed)
+
+
+DECLINE_DRAW = {"action": engine.DECLINE_DRAW}
+
+
+def draw_answer(game_engine: engine.Game, state: engine.State, levels: dict):
+    """``(bot seat, action)`` when someone offers a draw that a bot still playing has not
+    answered: a bot declines at once (as a move would, but without waiting for its turn),
+    so the offer never stays pending and the offering player gets their button back."""
+    if not state.draw_offers or game_engine.is_over(state):
+        return None
+    for seat in game_engine.active_seats(state):
+        if seat in levels and seat not in state.draw_offers:
+            return seat, DECLINE_DRAW
+    return None
 
 
 STORED, REFUSED, RETRY = "stored", "refused", "retry"

@@ -7,7 +7,11 @@ started or ended, or its spectator count changed. Lobby sockets forward them.
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q
+import datetime
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.utils import timezone
 
 import engine
 from engine import EngineError
@@ -19,6 +23,9 @@ from . import notify
 
 LIVE_LIMIT = 50
 RECENT_LIMIT = 20
+# A game just started is listed while its players' pages connect; after that only games
+# with a player's socket open are "playing now" (the ``online.playing`` count).
+STARTING_SECONDS = 60
 
 
 def _games():
@@ -66,7 +73,19 @@ def game_entry(game_id: str) -> dict | None:
 
 
 def live(limit: int = LIVE_LIMIT) -> list[dict]:
-    games = _games().filter(status=Game.Status.ACTIVE).order_by("-started_at")[:limit]
+    """Active games someone is playing: a player's socket is open, or the game started
+    less than ``STARTING_SECONDS`` ago. A game its players walked away from (a bot game
+    left, a game without a clock both players closed) is not listed, though it stays
+    active until it is claimed, times out or a player comes back."""
+    player_socket = Connection.objects.filter(game=OuterRef("pk"), seat__isnull=False)
+    seconds = getattr(settings, "LOBBY_STARTING_SECONDS", STARTING_SECONDS)
+    starting = timezone.now() - datetime.timedelta(seconds=seconds)
+    games = (
+        _games()
+        .filter(status=Game.Status.ACTIVE)
+        .filter(Exists(player_socket) | Q(started_at__gte=starting))
+        .order_by("-started_at")[:limit]
+    )
     return [entry(game) for game in games]
 
 

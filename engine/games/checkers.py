@@ -251,6 +251,19 @@ def parse_move(data) -> str:
     return ("x" if "x" in text else "-").join(str(square) for square in squares)
 
 
+def explain_illegal(board: Board, move: str) -> str:
+    """Why ``move`` is not legal here, in words (the ``illegal_move`` message)."""
+    legal = legal_moves(board)
+    start = move.split("x")[0].split("-")[0]
+    from_here = [m for m in legal if re.split("[-x]", m)[0] == start]
+    if legal and "x" in legal[0] and "x" not in move:
+        example = from_here[0] if from_here else legal[0]
+        return f"A capture is compulsory: you must jump (for example {example})."
+    if not from_here:
+        return f"The piece on {start} has no legal move."
+    return f"The piece on {start} cannot go there: it can play {', '.join(from_here[:4])}."
+
+
 def describe_move(board: Board, move: str) -> str:
     return move
 
@@ -356,6 +369,7 @@ GAME = register(
         from_text=from_text,
         to_text=to_text,
         describe_move=describe_move,
+        explain_illegal=explain_illegal,
         perft=perft,
         description=(
             "English draughts: men move forward, captures are compulsory, multi-jumps must "

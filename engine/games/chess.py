@@ -159,6 +159,38 @@ def describe_move(position: ChessPosition, move: str) -> str:
     return san(position, move)
 
 
+PIECE_NAMES = {"k": "king", "q": "queen", "r": "rook", "b": "bishop", "n": "knight", "p": "pawn"}
+
+
+def explain_illegal(position: ChessPosition, move: str) -> str:
+    """Why the UCI ``move`` is not legal here, in words (the ``illegal_move`` message)."""
+    placement, turn = to_text(position).split()[:2]
+    pieces = {}
+    for rank_index, rank_text in enumerate(placement.split("/")):
+        file = 0
+        for char in rank_text:
+            if char.isdigit():
+                file += int(char)
+            else:
+                pieces["abcdefgh"[file] + str(8 - rank_index)] = char
+                file += 1
+    origin, target = move[:2], move[2:4]
+    piece = pieces.get(origin)
+    if piece is None:
+        return f"There is no piece on {origin}."
+    name = PIECE_NAMES[piece.lower()]
+    if piece.isupper() != (turn == "w"):
+        return f"The {name} on {origin} is not yours."
+    legal = legal_moves(position)
+    check = " Your king is in check." if view(position, None)["check"] else ""
+    mine = [m for m in legal if m[:2] == origin]
+    if not mine:
+        return f"The {name} on {origin} has no legal move.{check}"
+    if any(m[:4] == move[:4] for m in mine):
+        return "Choose the piece to promote to: queen, rook, bishop or knight."
+    return f"The {name} on {origin} cannot move to {target}.{check}"
+
+
 RESULT_WHITE, RESULT_BLACK, RESULT_DRAW, RESULT_UNFINISHED = "1-0", "0-1", "1/2-1/2", "*"
 
 
@@ -310,6 +342,7 @@ GAME = register(
         from_text=from_text,
         to_text=to_text,
         describe_move=describe_move,
+        explain_illegal=explain_illegal,
         perft=perft,
         description="FIDE chess; draws by repetition, fifty moves and dead material are automatic.",
     )

@@ -114,6 +114,13 @@ def to_text(position: Connect4) -> str:
     return position.history
 
 
+def explain_illegal(position: Connect4, column: int) -> str:
+    """Why ``column`` is not legal here, in words (the ``illegal_move`` message)."""
+    if 0 <= column < COLUMNS:
+        return f"Column {'abcdefg'[column]} is full."
+    return "Columns are numbered 0-6."
+
+
 def describe_move(position: Connect4, column: int) -> str:
     return COLUMN_LETTERS[column]
 
@@ -146,6 +153,7 @@ GAME = register(
         from_text=from_text,
         to_text=to_text,
         describe_move=describe_move,
+        explain_illegal=explain_illegal,
         perft=perft,
         description="Drop discs into a 7x6 grid; four in a row wins.",
     )

@@ -174,6 +174,18 @@ def parse_move(data):
     return data
 
 
+def explain_illegal(position: Reversi, move) -> str:
+    """Why ``move`` is not legal here, in words (the ``illegal_move`` message)."""
+    if move == PASS:
+        return "You cannot pass while you have a move."
+    if not 0 <= move < SQUARES:
+        return "Squares are numbered 0-63."
+    name = FILES[move % 8] + str(move // 8 + 1)
+    if (position.discs[0] | position.discs[1]) >> move & 1:
+        return f"{name} is already taken."
+    return f"A disc on {name} would not turn over any of your opponent's discs."
+
+
 def from_text(text: str, num_players: int = 2) -> Reversi:
     if (
         not isinstance(text, str)
@@ -248,6 +260,7 @@ GAME = register(
         from_text=from_text,
         to_text=to_text,
         describe_move=describe_move,
+        explain_illegal=explain_illegal,
         perft=perft,
         description="Othello on an 8x8 board: outflank and turn over your opponent's discs.",
     )

@@ -66,6 +66,13 @@ def from_text(text: str, num_players: int) -> str:
     return text
 
 
+def explain_illegal(board: str, square: int) -> str:
+    """Why ``square`` is not legal here, in words (the ``illegal_move`` message)."""
+    if 0 <= square < 9 and board[square] != "-":
+        return "That square is already taken."
+    return "Squares are numbered 0-8."
+
+
 def describe_move(board: str, square: int) -> str:
     return "abc"[square % 3] + str(3 - square // 3)
 
@@ -85,6 +92,7 @@ GAME = register(
         from_text=from_text,
         to_text=str,
         describe_move=describe_move,
+        explain_illegal=explain_illegal,
         description="Three in a row on a 3x3 grid.",
     )
 )

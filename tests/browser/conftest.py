@@ -60,26 +60,51 @@ def browser():
         chromium.close()
 
 
+# Console errors a page may log without anything being wrong: a socket the test itself
+# cut (the server or the page closing it), and the browser's own report of an HTTP error
+# answer the page expected and handled (409 when a seat is taken again).
+EXPECTED_CONSOLE = ("WebSocket connection to", "status of 409")
+
+
+def watch_page(page, errors: list) -> None:
+    """Record page errors, console errors and failed requests of ``page`` in ``errors``."""
+    page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+
+    def console(message):
+        if message.type == "error" and not any(e in message.text for e in EXPECTED_CONSOLE):
+            errors.append(f"console error: {message.text}")
+
+    def failed(request):
+        failure = request.failure or ""
+        # A navigation away cancels what the old page was still loading.
+        if "ERR_ABORTED" not in failure:
+            errors.append(f"request failed: {request.url} {failure}")
+
+    page.on("console", console)
+    page.on("requestfailed", failed)
+
+
 @pytest.fixture
 def new_page(browser, server_url):
     """``new_page(width=1200, height=860)``: a page in a fresh context (its own cookies,
-    so its own guest user). Page errors fail the test."""
+    so its own guest user). Page errors, console errors and failed requests fail the
+    test."""
     contexts, errors = [], []
 
-    def make(width: int = 1200, height: int = 860, **options):
+    def make(width: int = 1200, height: int = 860, base_url: str = server_url, **options):
         context = browser.new_context(
-            viewport={"width": width, "height": height}, base_url=server_url, **options
+            viewport={"width": width, "height": height}, base_url=base_url, **options
         )
         context.set_default_timeout(15000)
         contexts.append(context)
         page = context.new_page()
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        watch_page(page, errors)
         return page
 
     yield make
     for context in contexts:
         context.close()
-    assert not errors, f"JavaScript errors in the pages: {errors}"
+    assert not errors, f"errors in the pages: {errors}"
 
 
 @pytest.fixture(scope="session")

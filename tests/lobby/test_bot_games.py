@@ -49,3 +49,19 @@ def test_the_runner_plays_without_an_event_loop(settings):
             break
         time.sleep(0.05)
     assert game.status == Game.Status.FINISHED
+
+
+def test_a_bot_declines_a_draw_offer_at_once_even_off_its_turn():
+    """Issue #15: a draw offer to a bot never stays pending (the offer made on the
+    human's own turn is answered before the human moves)."""
+    user = make_user()
+    game = bots.start_bot_game(user, matchmaking.parse_request("chess", 2), "random", seat=0)
+    from game_server import actions
+
+    actions.submit_action(game.pk, 0, {"action": "offer_draw"}, 0, "offer")
+    assert bots.play_turn(game.pk)  # the bot answers: White (the human) is still to move
+    last = Move.objects.get(game=game, ply=2)
+    assert last.seat == 1 and last.data == {"action": "decline_draw"}
+    game.refresh_from_db()
+    assert game.status == Game.Status.ACTIVE and game.version == 2
+    assert not bots.play_turn(game.pk)  # nothing more: it is the human's move

@@ -330,7 +330,7 @@ async def test_snapshot_fields():
     snapshot = client.first
     assert set(snapshot) == {
         "type", "game", "version", "seat", "players", "spectators", "view", "status", "outcome",
-        "clock", "server_time",
+        "clock", "server_time", "chat",
     }  # fmt: skip
     assert snapshot["clock"] is None  # no time control
     assert snapshot["game"]["id"] == game.pk and snapshot["game"]["kind"] == "tictactoe"

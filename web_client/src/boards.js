@@ -17,6 +17,7 @@ import {
   checkersSquareAt,
   connect4Grid,
   connect4LastDisc,
+  connect4WinningLine,
   isWhitePiece,
   kingSquare,
   parseCheckersFen,
@@ -157,6 +158,7 @@ class Connect4Board extends BaseBoard {
     const last = connect4LastDisc(history);
     const lastColumn = last ? last.column : null;
     const lastRow = last ? last.row : null;
+    const won = new Set((connect4WinningLine(grid, this.view.outcome) || []).map(([r, c]) => `${r},${c}`));
     this.columns.forEach((col, c) => {
       col.classList.toggle("legal", this.isLegal(c));
       col.classList.toggle("kbd", document.activeElement === this.grid && this.focusColumn === c);
@@ -164,6 +166,7 @@ class Connect4Board extends BaseBoard {
         const seat = grid[r][c];
         cell.dataset.seat = seat === null ? "" : seat;
         cell.classList.toggle("last", c === lastColumn && r === lastRow);
+        cell.classList.toggle("win", won.has(`${r},${c}`));
       });
     });
   }
@@ -171,13 +174,159 @@ class Connect4Board extends BaseBoard {
 
 // ---------------------------------------------------------------- square boards
 // A generic 8x8 board of buttons; subclasses give a name to each square and paint pieces.
+//
+// Pointer input (mouse, touch and pen alike, through pointer events): press on a piece
+// that can move selects it and, if the pointer then moves, drags it; releasing over
+// another square plays there (`dropOn`), releasing where it started keeps the selection
+// for click-click. A press on a target square of the selection plays the move. The
+// `click` event is only used for the keyboard (Enter / Space on a focused square, where
+// `detail` is 0); arrow keys move the focus over the squares. Right-click cancels.
+const DRAG_THRESHOLD = 5; // pixels before a press becomes a drag
+
 class SquareBoard extends BaseBoard {
   constructor(root, opts, { label, cls }) {
     super(root, opts);
-    this.grid = h("div", { class: `grid sq8 ${cls}`, role: "grid", "aria-label": label });
+    this.grid = h("div", {
+      class: `grid sq8 ${cls}`,
+      role: "grid",
+      "aria-label": label,
+      onpointerdown: (e) => this.pointerDown(e),
+      onpointermove: (e) => this.pointerMove(e),
+      onpointerup: (e) => this.pointerUp(e),
+      onpointercancel: () => this.endDrag(),
+      oncontextmenu: (e) => {
+        e.preventDefault();
+        this.cancel();
+      },
+      onkeydown: (e) => this.arrowKey(e),
+    });
     this.cells = [];
     this.flipped = null;
+    this.press = null; // {origin, wasSelected, x, y, id, dragging, ghost}
     root.append(this.grid);
+  }
+
+  // Is `name` the selected square (the piece a click-click or drag started from)?
+  isSelected() {
+    return false;
+  }
+
+  // Can a press on `name` pick up a piece (it has legal moves)?
+  canPickUp() {
+    return false;
+  }
+
+  // A drag from `origin` released over `name`.
+  dropOn(origin, name) {
+    this.clickSquare(name);
+  }
+
+  // Right-click / Escape: forget the selection.
+  cancel() {
+    this.resetSelection();
+    if (this.view) this.draw();
+  }
+
+  cellAt(x, y) {
+    const el = document.elementFromPoint(x, y);
+    const cell = el && el.closest ? el.closest(".sq8 .cell") : null;
+    return cell && this.cells.includes(cell) ? cell : null;
+  }
+
+  pointerDown(e) {
+    if (e.button !== undefined && e.button !== 0) return;
+    const cell = e.target.closest(".cell");
+    if (!cell || !this.cells.includes(cell) || cell.disabled) return;
+    e.preventDefault(); // no text selection, no focus ring from a mouse press
+    const name = cell.info.name;
+    this.endDrag();
+    let wasSelected = false;
+    if (this.isSelected(name)) wasSelected = true;
+    else this.clickSquare(name);
+    if (!this.isSelected(name) || !this.canPickUp(name)) return;
+    this.press = { origin: name, wasSelected, x: e.clientX, y: e.clientY, id: e.pointerId, dragging: false, ghost: null };
+    try {
+      this.grid.setPointerCapture(e.pointerId);
+    } catch {
+      /* a synthetic event without an active pointer */
+    }
+  }
+
+  pointerMove(e) {
+    const press = this.press;
+    if (!press || e.pointerId !== press.id) return;
+    if (!press.dragging) {
+      if (Math.hypot(e.clientX - press.x, e.clientY - press.y) < DRAG_THRESHOLD) return;
+      press.dragging = true;
+      const from = this.cell(press.origin);
+      const size = from.getBoundingClientRect().width;
+      press.ghost = h("div", { class: `drag-ghost ${this.grid.className}`, "aria-hidden": "true" });
+      const piece = from.piece.cloneNode(true);
+      press.ghost.append(piece);
+      press.ghost.style.width = press.ghost.style.height = `${size}px`;
+      document.body.append(press.ghost);
+      from.classList.add("drag-origin");
+      this.grid.classList.add("dragging");
+    }
+    const half = press.ghost.offsetWidth / 2;
+    press.ghost.style.transform = `translate(${e.clientX - half}px, ${e.clientY - half}px)`;
+    const over = this.cellAt(e.clientX, e.clientY);
+    for (const cell of this.cells) cell.classList.toggle("drag-over", cell === over);
+  }
+
+  pointerUp(e) {
+    const press = this.press;
+    if (!press || e.pointerId !== press.id) return;
+    const over = this.cellAt(e.clientX, e.clientY);
+    this.endDrag();
+    if (press.dragging) {
+      if (over && over.info.name !== press.origin) this.dropOn(press.origin, over.info.name);
+    } else if (press.wasSelected && over && over.info.name === press.origin) {
+      this.clickSquare(press.origin); // a second click on the selected piece lets go of it
+    }
+  }
+
+  endDrag() {
+    const press = this.press;
+    this.press = null;
+    if (!press) return;
+    if (press.ghost) press.ghost.remove();
+    this.grid.classList.remove("dragging");
+    for (const cell of this.cells) cell.classList.remove("drag-origin", "drag-over");
+    try {
+      this.grid.releasePointerCapture(press.id);
+    } catch {
+      /* already released */
+    }
+  }
+
+  // Arrow keys move the focus over the squares as drawn; Escape cancels a selection.
+  arrowKey(e) {
+    const steps = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] };
+    if (e.key === "Escape") {
+      this.cancel();
+      return;
+    }
+    const step = steps[e.key];
+    const index = this.cells.indexOf(document.activeElement);
+    if (!step || index < 0) return;
+    e.preventDefault();
+    let row = Math.floor(index / 8);
+    let col = index % 8;
+    for (let i = 0; i < 8; i++) {
+      row = Math.max(0, Math.min(7, row + step[0]));
+      col = Math.max(0, Math.min(7, col + step[1]));
+      const next = this.cells[row * 8 + col];
+      if (!next.disabled) {
+        next.focus();
+        return;
+      }
+    }
+  }
+
+  // The drawing is upside down when the page flips the board for the player.
+  isFlipped(natural) {
+    return this.opts.flipped ? !natural : natural;
   }
 
   // Row 0 is drawn at the top; (row, col) are board coordinates before flipping.
@@ -197,7 +346,11 @@ class SquareBoard extends BaseBoard {
           "data-square": info.name,
           "aria-label": info.name,
           disabled: info.playable === false ? true : undefined,
-          onclick: () => this.clickSquare(info.name),
+          tabindex: vr === 0 && vc === 0 ? "0" : "-1",
+          // Pointer presses are handled on pointerdown; a click with detail 0 is the keyboard.
+          onclick: (e) => {
+            if (e.detail === 0) this.clickSquare(info.name);
+          },
         });
         cell.info = info;
         if (vc === 0 && info.rankLabel) cell.append(h("span", { class: "coord rank", text: info.rankLabel }));
@@ -236,6 +389,14 @@ class ChessBoard extends SquareBoard {
     this.closePromotion();
   }
 
+  isSelected(name) {
+    return this.selected === name;
+  }
+
+  canPickUp(name) {
+    return this.movesFrom(name).length > 0;
+  }
+
   fen() {
     return this.view.position.fen;
   }
@@ -267,42 +428,87 @@ class ChessBoard extends SquareBoard {
     this.draw();
   }
 
+  // The promotion picker: four large buttons over the board (a dialog). A click or tap
+  // on one promotes; a click outside them, Escape or right-click cancels the move.
+  // The choices are not `.piece` elements: those ignore the pointer.
   askPromotion(candidates) {
     this.closePromotion();
     const white = this.fen().split(" ")[1] === "w";
+    const choose = (m) => {
+      this.closePromotion();
+      this.selected = null;
+      this.attempt(m);
+      this.draw();
+    };
+    const buttons = candidates
+      .sort((a, b) => "qrbn".indexOf(a[4]) - "qrbn".indexOf(b[4]))
+      .map((m) =>
+        h("button", {
+          type: "button",
+          class: `promo-choice ${white ? "white" : "black"}`,
+          "data-promote": m[4],
+          "aria-label": `promote to ${PIECE_NAMES[m[4]]}`,
+          text: GLYPHS[m[4]] + "\uFE0E",
+          // Chosen on the press (mouse, finger or pen), as the board squares are; the
+          // click (detail 0) is the keyboard's Enter / Space.
+          onpointerdown: (e) => {
+            if (e.button !== undefined && e.button !== 0) return;
+            e.preventDefault();
+            e.stopPropagation();
+            choose(m);
+          },
+          onclick: (e) => {
+            e.stopPropagation();
+            if (e.detail === 0) choose(m);
+          },
+        }),
+      );
     this.promotion = h(
       "div",
-      { class: "promotion", role: "dialog", "aria-label": "Promote to" },
-      candidates
-        .sort((a, b) => "qrbn".indexOf(a[4]) - "qrbn".indexOf(b[4]))
-        .map((m) =>
-          h("button", {
-            type: "button",
-            class: `piece ${white ? "white" : "black"}`,
-            "data-promote": m[4],
-            "aria-label": PIECE_NAMES[m[4]],
-            text: GLYPHS[m[4]],
-            onclick: () => {
-              this.closePromotion();
-              this.selected = null;
-              this.attempt(m);
-              this.draw();
-            },
-          }),
-        ),
+      {
+        class: "promotion",
+        role: "dialog",
+        "aria-modal": "true",
+        "aria-label": "Promote the pawn to",
+        onpointerdown: (e) => {
+          if (e.target === this.promotion || e.target.classList.contains("promo-choices")) {
+            e.preventDefault();
+            this.cancel();
+          }
+        },
+        oncontextmenu: (e) => {
+          e.preventDefault();
+          this.cancel();
+        },
+        onkeydown: (e) => {
+          if (e.key === "Escape") {
+            e.preventDefault();
+            this.cancel();
+          }
+        },
+      },
+      h("div", { class: "promo-title", text: "Promote to" }),
+      h("div", { class: "promo-choices" }, buttons),
     );
     this.root.append(this.promotion);
+    this.escape = (e) => {
+      if (e.key === "Escape" && this.promotion) this.cancel();
+    };
+    document.addEventListener("keydown", this.escape);
+    buttons[0].focus();
   }
 
   closePromotion() {
     if (this.promotion) this.promotion.remove();
     this.promotion = null;
+    if (this.escape) document.removeEventListener("keydown", this.escape);
+    this.escape = null;
   }
 
   draw() {
     const fen = this.fen();
     const { board, turn } = parseFen(fen);
-    this.layout(this.opts.seat === 1);
+    this.layout(this.isFlipped(this.opts.seat === 1));
     const targets = new Set(this.selected ? this.movesFrom(this.selected).map((m) => m.slice(2, 4)) : []);
     const movable = new Set(this.legal.map((m) => String(m).slice(0, 2)));
     const last = uciSquares(this.view.position.last_move);
@@ -344,6 +550,30 @@ class CheckersBoard extends SquareBoard {
     this.path = [];
   }
 
+  isSelected(name) {
+    return this.path.length === 1 && this.path[0] === name;
+  }
+
+  canPickUp(name) {
+    return this.matching([name]).length > 0;
+  }
+
+  // A drag ends on the last square of a move (a multiple jump in one gesture), or on
+  // the next square of one.
+  dropOn(origin, name) {
+    const whole = this.legal.filter((m) => {
+      const squares = checkersPath(m);
+      return squares[0] === origin && squares.at(-1) === name;
+    });
+    if (whole.length === 1) {
+      this.path = [];
+      this.attempt(whole[0]);
+      this.draw();
+    } else {
+      this.clickSquare(name);
+    }
+  }
+
   fen() {
     return this.view.position.fen;
   }
@@ -357,6 +587,11 @@ class CheckersBoard extends SquareBoard {
   }
 
   clickSquare(name) {
+    if (this.path.length === 1 && this.path[0] === name) {
+      this.path = []; // a second click on the selected piece lets go of it
+      this.draw();
+      return;
+    }
     const path = [...this.path, name];
     const matches = this.matching(path);
     const complete = matches.find((m) => checkersPath(m).length === path.length);
@@ -371,15 +606,40 @@ class CheckersBoard extends SquareBoard {
       const attempted = [...this.path, name].join("-");
       this.path = [];
       this.attempt(attempted);
-    } else if (this.opts.interactive) {
-      this.attempt(name);
+    } else {
+      this.explain(name);
     }
     this.draw();
   }
 
+  // A press on a square that starts no move: say why, in words.
+  explain(name) {
+    const { pieces, turn } = parseCheckersFen(this.fen());
+    const piece = pieces[name];
+    if (!piece) {
+      if (this.opts.interactive) this.hint("Pick one of your pieces first, then where it goes.");
+      return;
+    }
+    if (!this.opts.interactive) {
+      this.hint("Wait for your turn.");
+      return;
+    }
+    if (piece.colour !== turn) {
+      this.hint("That is not your piece.");
+      return;
+    }
+    const jumps = this.legal.filter((m) => String(m).includes("x"));
+    if (jumps.length) {
+      const from = [...new Set(jumps.map((m) => checkersPath(m)[0]))].join(", ");
+      this.hint(`A capture is compulsory: you must jump with the piece on ${from}.`);
+    } else {
+      this.hint("That piece has no legal move: it is blocked.");
+    }
+  }
+
   draw() {
     const { pieces } = parseCheckersFen(this.fen());
-    this.layout(this.opts.seat === 0);
+    this.layout(this.isFlipped(this.opts.seat === 0));
     const matches = this.path.length ? this.matching(this.path) : [];
     const next = new Set(matches.map((m) => checkersPath(m)[this.path.length]).filter(Boolean));
     const movable = new Set(this.legal.map((m) => checkersPath(m)[0]));
@@ -424,7 +684,7 @@ class ReversiBoard extends SquareBoard {
 
   draw() {
     const cells = reversiCells(this.view.position);
-    this.layout(false);
+    this.layout(this.isFlipped(false));
     const last = this.opts.lastMove;
     for (const cell of this.cells) {
       const index = Number(cell.info.name);

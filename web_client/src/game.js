@@ -13,7 +13,10 @@ import { api, copyText, me, setConnectionState, setupNameButton, toast } from ".
 import { h } from "./dom.js";
 import { bottomSeat, formatClock, fullTime, resultText, SEAT_STYLE, seatStyle, timeControlLabel } from "./format.js";
 import { ACTION_TEXT, culpritSeat, flaggedSeats, lastMoveData, moveText, movesOnly, numberedRows } from "./movelist.js";
+import { downloadButtons } from "./download.js";
+import { materialBalance, parseFen, reversiCount } from "./positions.js";
 import { ABORT_BELOW_VERSION, ACTIONS, HTTP_ERROR, isOver, MAX_CHAT_LENGTH, REJECT, STATUS } from "./protocol.js";
+import { createSounds, soundFor } from "./sounds.js";
 import { GameSocket, initialGameState, LobbySocket } from "./socket.js";
 import { createStore } from "./store.js";
 
@@ -34,11 +37,18 @@ const store = createStore({
   bannerDismissedAt: null, // the version at which the result banner was closed
   presenceSeen: null, // Map seat -> connected, from the last presence we compared
   everConnected: new Set(), // seats seen connected at least once ("is back" vs "joined")
+  flipped: false, // the board turned round by the Flip button
+  browsing: null, // {ply, view} while the player looks at an earlier position, else null
+  history: null, // replay.json plies of this game (fetched when browsing), with its version
+  muted: false, // sounds off (remembered by the browser)
 });
 const socket = new GameSocket(gameId, store);
-window.boardroom = { socket, store }; // for the browser tests and curious developers
+const sounds = createSounds();
+store.update({ muted: sounds.muted });
+window.boardroom = { socket, store, sounds }; // for the browser tests and curious developers
 
 const ui = { board: null, boardKind: null, lobby: null };
+const ARRIVAL_SECONDS = 15; // a seat not seen yet is "joining", not "away", this long
 
 const REJECTIONS = {
   [REJECT.ILLEGAL_MOVE]: "That move is not legal here.",
@@ -83,26 +93,41 @@ function renderMessage() {
   el.hidden = false;
 }
 
-// A chat line: `who` (bold, "name:") and `text`, or a system line (cls "sys").
+// A chat line: `who` (bold, "name:") and `text`, or a system line (cls "sys"); `ts`
+// orders it among the game's stored chat (docs/protocol.md: the snapshot's `chat`).
 function addChat(line) {
   store.update((s) => ({
-    chat: [...s.chat, { ...line, id: s.chatCounter + 1 }].slice(-MAX_CHAT_LINES),
+    chat: [...s.chat, { ts: Date.now() / 1000, ...line, id: s.chatCounter + 1 }].slice(-MAX_CHAT_LINES),
     chatCounter: s.chatCounter + 1,
   }));
 }
 
-// Appends the lines not shown yet and drops the ones the store let go.
+// The snapshot's recent chat replaces the chat lines heard so far (it holds them, and
+// those before a reload); the page's own system lines are kept in time order.
+function takeChatHistory(history) {
+  if (!Array.isArray(history)) return;
+  store.update((s) => {
+    let counter = s.chatCounter;
+    const stored = history.map((c) => ({ who: c.name, text: c.text, ts: c.ts, channel: c.channel, id: ++counter }));
+    const own = s.chat.filter((line) => line.cls === "sys");
+    const chat = [...stored, ...own].sort((a, b) => a.ts - b.ts).slice(-MAX_CHAT_LINES);
+    return { chat, chatCounter: counter };
+  });
+}
+
 function renderChat() {
   const log = $("chat-log");
   const lines = store.state.chat;
-  const shown = Number(log.dataset.last || 0);
-  for (const line of lines) {
-    if (line.id <= shown) continue;
-    const nodes = line.who ? [h("span", { class: "who", text: `${line.who}:` }), line.text] : line.text;
-    log.append(h("li", { class: line.cls || "" }, nodes));
-  }
-  while (log.children.length > lines.length) log.firstChild.remove();
-  log.dataset.last = String(lines.at(-1)?.id ?? shown);
+  log.replaceChildren(
+    ...lines.map((line) => {
+      const spectator = line.channel === "spectators";
+      const nodes = line.who
+        ? [h("span", { class: "who", text: `${line.who}${spectator ? " (watching)" : ""}:` }), line.text]
+        : line.text;
+      return h("li", { class: `${line.cls || ""}${spectator ? " spectator" : ""}`, "data-channel": line.channel || "" }, nodes);
+    }),
+  );
+  log.dataset.count = String(lines.length);
   log.scrollTop = log.scrollHeight;
 }
 
@@ -139,14 +164,24 @@ function render() {
     ui.board = createBoard(kind, $("board"), { onMove: onBoardMove });
     page.dataset.kind = kind;
     document.title = `Boardroom · ${s.game?.title || kind}`;
+    try {
+      if (isSeated()) localStorage.setItem("boardroom.game", kind); // the lobby opens on it
+    } catch {
+      /* private mode */
+    }
   }
   const myTurn = s.status === STATUS.ACTIVE && isSeated() && view.to_move.includes(s.seat);
-  ui.board.render(view, {
+  const browsing = s.browsing;
+  ui.board.render(browsing ? browsing.view : view, {
     seat: s.seat,
-    interactive: myTurn && !s.busy,
-    lastMove: lastMoveData(s.moves),
+    interactive: myTurn && !s.busy && !browsing,
+    lastMove: browsing ? browsing.lastMove : lastMoveData(s.moves),
     names: names(),
+    flipped: s.flipped,
   });
+  page.dataset.browsing = browsing ? String(browsing.ply) : "";
+  $("browse-bar").hidden = !browsing;
+  if (browsing) $("browse-text").textContent = `Looking at move ${browsing.label}: the game goes on.`;
   page.dataset.version = String(s.version);
   page.dataset.status = s.status || "";
   page.dataset.seat = isSeated() ? String(s.seat) : "";
@@ -160,6 +195,25 @@ function render() {
   $("spectators").dataset.count = String(s.spectators);
 }
 
+// What a strip shows beside a name: chess material ahead ("+3" and the pieces taken),
+// reversi disc counts.
+function scoreText(seat) {
+  const view = store.state.browsing?.view || store.state.view;
+  if (view.game === "chess") {
+    const balance = materialBalance(parseFen(view.position.fen).board);
+    const taken = seat === 0 ? balance.white : balance.black;
+    const ahead = seat === 0 ? balance.diff : -balance.diff;
+    const glyphs = { q: "♛", r: "♜", b: "♝", n: "♞", p: "♟" };
+    const text = taken.map((k) => glyphs[k]).join("") + (ahead > 0 ? ` +${ahead}` : "");
+    return text ? { text, label: `${ahead > 0 ? `${ahead} ahead in material` : "material"}` } : null;
+  }
+  if (view.game === "reversi") {
+    const n = reversiCount(view.position)[seat];
+    return { text: `${n} disc${n === 1 ? "" : "s"}`, label: "discs" };
+  }
+  return null;
+}
+
 function playerChip(seat) {
   const s = store.state;
   const view = s.view;
@@ -168,17 +222,22 @@ function playerChip(seat) {
   const toMove = s.status === STATUS.ACTIVE && view.to_move.includes(seat);
   const offered = view.draw_offers.includes(seat);
   const out = !view.active_seats.includes(seat);
+  const bot = Boolean(player?.bot);
+  const here = bot || player?.connected;
+  const score = scoreText(seat);
   return h(
     "div",
     { class: `player${toMove ? " to-move" : ""}${out ? " out" : ""}`, "data-seat": seat },
     h("span", { class: "swatch", style: `background:${style.color}`, title: style.label }),
     h("span", {
-      class: `presence${player?.connected ? " on" : ""}`,
-      title: player?.connected ? "connected" : "not connected",
-      "data-connected": player?.connected ? "1" : "0",
+      class: `presence${here ? " on" : ""}${bot ? " bot" : ""}`,
+      title: bot ? "computer player" : here ? "connected" : "not connected",
+      "data-connected": here ? "1" : "0",
     }),
     h("span", { class: "pname", text: player?.name || (player?.taken ? `Seat ${seat + 1}` : "Open seat") }),
     seat === s.seat ? h("span", { class: "you", text: "(you)" }) : null,
+    toMove ? h("span", { class: "to-move-tag", text: "to move" }) : null,
+    score ? h("span", { class: "score", "data-score": seat, title: score.label, text: score.text }) : null,
     offered ? h("span", { class: "tag", text: "offers a draw" }) : null,
     h("span", { class: "tag away", "data-grace": seat, hidden: "" }),
     clockElement(seat),
@@ -227,11 +286,20 @@ function updateClock(el, seat) {
   el.style.setProperty("--left", fraction.toFixed(3));
 }
 
-// Seats that are away (no connection) with a grace period: see "Abandonment".
+// Seats that are away (no connection) with a grace period: see "Abandonment". A seat
+// this page has not seen connected yet is still arriving (its page is loading right after
+// a match): it only counts as away ARRIVAL_SECONDS after its absence began.
 function awaySeats() {
   const s = store.state;
   if (s.status !== STATUS.ACTIVE) return [];
-  return s.players.filter((p) => p.grace_until && !p.connected && p.seat !== s.seat);
+  return s.players.filter(
+    (p) =>
+      p.grace_until &&
+      !p.connected &&
+      !p.bot &&
+      p.seat !== s.seat &&
+      (s.everConnected.has(p.seat) || socket.serverNow() - (p.disconnected_since ?? 0) > ARRIVAL_SECONDS),
+  );
 }
 
 function graceLeft(player) {
@@ -240,6 +308,7 @@ function graceLeft(player) {
 
 function tickClocks() {
   if (!store.state.view) return;
+  lowTimeWarning();
   for (const el of document.querySelectorAll(".clock[data-clock]")) updateClock(el, Number(el.dataset.clock));
   const away = new Map(awaySeats().map((p) => [p.seat, p]));
   for (const el of document.querySelectorAll(".tag.away[data-grace]")) {
@@ -268,7 +337,12 @@ function renderAway() {
   const aborts = (store.state.version ?? 0) < ABORT_BELOW_VERSION;
   const lines = [];
   for (const p of waiting) {
-    lines.push(`${p.name || `Seat ${p.seat + 1}`} disconnected: ${formatClock(graceLeft(p))} to come back.`);
+    const name = p.name || `Seat ${p.seat + 1}`;
+    lines.push(
+      store.state.everConnected.has(p.seat)
+        ? `${name} disconnected: ${formatClock(graceLeft(p))} to come back.`
+        : `${name} has not arrived yet: ${formatClock(graceLeft(p))} to come.`,
+    );
   }
   for (const p of gone) lines.push(`${p.name || `Seat ${p.seat + 1}`} has left the game.`);
   let hint = "";
@@ -296,6 +370,18 @@ function renderAway() {
   );
 }
 
+// One "low time" sound when your own running clock drops under LOW_TIME.
+function lowTimeWarning() {
+  const s = store.state;
+  if (!isSeated() || !clockRuns(s.clock, s.status, s.seat)) return;
+  const left = socket.remaining(s.seat);
+  const key = `${s.version}`;
+  if (left !== null && left < LOW_TIME && left > 0 && ui.lowTimeAt !== key) {
+    ui.lowTimeAt = key;
+    sounds.play("lowtime");
+  }
+}
+
 // Smooth countdowns: ten times a second while a clock or a grace period runs.
 setInterval(() => {
   const s = store.state;
@@ -309,7 +395,8 @@ function renderStrips(kind) {
   const top = $("strip-top");
   const bottom = $("strip-bottom");
   if (n === 2) {
-    const b = bottomSeat(kind, isSeated() ? s.seat : null);
+    const natural = bottomSeat(kind, isSeated() ? s.seat : null);
+    const b = s.flipped ? 1 - natural : natural;
     top.replaceChildren(playerChip(1 - b));
     bottom.replaceChildren(playerChip(b));
     bottom.hidden = false;
@@ -375,6 +462,14 @@ function renderActions() {
   $("btn-decline").hidden = !playing || iOffered || !othersOffered;
   $("btn-rematch").hidden = !(over && seated);
   $("btn-rematch").textContent = rematchLabel();
+  $("btn-flip").hidden = !["chess", "checkers", "reversi"].includes(s.view.game);
+  $("btn-mute").textContent = s.muted ? "Sound off" : "Sound on";
+  $("btn-mute").setAttribute("aria-pressed", s.muted ? "true" : "false");
+  const downloads = $("downloads");
+  if (downloads.dataset.kind !== s.view.game) {
+    downloads.dataset.kind = s.view.game;
+    downloads.replaceChildren(...downloadButtons(s.view.game, () => gameId));
+  }
   if (over && seated) lobbySocket(); // hear the other players' rematch offers
   $("btn-replay").hidden = !over;
   let join = $("btn-join");
@@ -394,27 +489,78 @@ function renderMoves() {
   const paired = s.view.players === 2;
   list.classList.toggle("single", !paired);
   const items = [];
+  const item = (entry, text, number) =>
+    h("li", {
+      class: "mv",
+      "data-ply": entry?.version ?? "",
+      "data-label": number,
+      role: entry ? "button" : null,
+      tabindex: entry ? "0" : null,
+      text,
+    });
   for (const { number, entries: row } of numberedRows(entries, paired)) {
     items.push(h("li", { class: "num", text: `${number}.` }));
     if (paired) {
-      items.push(h("li", { class: "mv", "data-ply": row[0]?.version ?? "", text: moveText(row[0]) }));
-      items.push(h("li", { class: "mv", "data-ply": row[1]?.version ?? "", text: row[1] ? moveText(row[1]) : "" }));
+      items.push(item(row[0], moveText(row[0]), `${number}.`));
+      items.push(item(row[1], row[1] ? moveText(row[1]) : "", `${number}…`));
     } else {
       const entry = row[0];
-      items.push(
-        h("li", {
-          class: "mv",
-          "data-ply": entry?.version ?? "",
-          text: (entry && entry.seat !== undefined ? `${nameOf(entry.seat)}: ` : "") + moveText(entry),
-        }),
-      );
+      items.push(item(entry, (entry && entry.seat !== undefined ? `${nameOf(entry.seat)}: ` : "") + moveText(entry), `${number}.`));
     }
   }
-  const last = items.filter((i) => i.classList.contains("mv") && i.textContent).at(-1);
-  if (last) last.classList.add("current");
+  const browsing = s.browsing;
+  const current = browsing
+    ? items.find((i) => i.dataset.ply === String(browsing.ply))
+    : items.filter((i) => i.classList.contains("mv") && i.textContent).at(-1);
+  if (current) current.classList.add("current");
   list.replaceChildren(...items);
   list.dataset.count = String(entries.length);
-  list.scrollTop = list.scrollHeight;
+  if (!browsing) list.scrollTop = list.scrollHeight;
+  else if (current) current.scrollIntoView({ block: "nearest" });
+}
+
+// ------------------------------------------------------------------ looking back
+// A click on a move in the list (or the arrow keys) shows the position after it, read
+// from this game's replay data (the spectators' views; fetched again when the game has
+// moved on); "Back to the game" or End returns to the live position.
+async function historyPlies() {
+  const s = store.state;
+  if (s.history && s.history.version >= s.version) return s.history.plies;
+  const data = await api(`/games/${encodeURIComponent(gameId)}/replay.json`);
+  store.update({ history: { version: s.version, plies: data.plies } });
+  return data.plies;
+}
+
+async function browseTo(ply) {
+  const s = store.state;
+  const moves = movesOnly(s.moves).filter(Boolean);
+  if (ply === null || ply >= (moves.at(-1)?.version ?? 0) || ply < 0) {
+    store.update({ browsing: null });
+    return;
+  }
+  let plies;
+  try {
+    plies = await historyPlies();
+  } catch (e) {
+    showMessage(`Could not load the earlier positions: ${e.message}`);
+    return;
+  }
+  const step = plies.find((p) => p.ply === ply);
+  if (!step) return;
+  const index = moves.findIndex((m) => m.version === ply);
+  const number = s.view.players === 2 ? `${Math.floor(index / 2) + 1}${index % 2 ? "…" : "."}` : `${index + 1}.`;
+  const label = ply === 0 ? "0 (the start)" : `${number} ${moveText(moves[index]) || ""}`.trim();
+  store.update({ browsing: { ply, view: step.view, lastMove: step.move ?? null, label } });
+}
+
+// The move before / after the one shown (moves only, as the list shows them).
+function browseStep(delta) {
+  const s = store.state;
+  const versions = [0, ...movesOnly(s.moves).filter(Boolean).map((m) => m.version)];
+  const current = s.browsing ? s.browsing.ply : versions.at(-1);
+  const index = versions.indexOf(current);
+  const next = versions[Math.max(0, Math.min(versions.length - 1, (index < 0 ? versions.length - 1 : index) + delta))];
+  browseTo(next === versions.at(-1) ? null : next);
 }
 
 // The result in words: who won, and why (a clock that ran out, a player who left, an
@@ -526,8 +672,19 @@ function lobbySocket() {
     ui.lobby = lobby;
     lobby.on("rematch", (m) => {
       if (m.game !== gameId) return;
+      const me = store.state.user?.id;
+      const before = store.state.rematch?.offers || [];
+      const fresh = m.offers.filter((id) => id !== me && !before.includes(id));
       store.update({ rematch: m });
-      if (m.new_game) location.href = `/games/${m.new_game}/`;
+      if (m.new_game) {
+        location.href = `/games/${m.new_game}/`;
+        return;
+      }
+      if (fresh.length) {
+        const text = "Your opponent wants a rematch: press “Accept rematch” to play again.";
+        showMessage(text, "info", "rematch");
+        addChat({ text: "Your opponent offers a rematch.", cls: "sys" });
+      }
     });
     lobby.on("match", (m) => {
       if (m.source === "rematch" || store.state.rematch) location.href = `/games/${m.game}/`;
@@ -553,12 +710,39 @@ function rematchLabel() {
 
 // ------------------------------------------------------------------ news from the socket
 function onAction(entry) {
+  const s = store.state;
   if (entry.action !== ACTIONS.MOVE && ACTION_TEXT[entry.action]) {
     addChat({ text: `${nameOf(entry.seat)} ${ACTION_TEXT[entry.action]}.`, cls: "sys" });
   }
+  if (entry.catchUp) return;
+  if (entry.action === ACTIONS.MOVE) {
+    // Screen readers hear every move ("Bob played Nf3"), the opponent's above all.
+    const who = entry.seat === s.seat ? "You" : nameOf(entry.seat);
+    const text = moveText(entry);
+    $("announce").textContent = `${who} played ${text && text !== "(hidden)" ? text : "a move"}.`;
+  }
+  const sound = soundFor(entry, s.view, s.status);
+  if (sound) sounds.play(sound);
+  autoPass();
 }
 
-function onSnapshot() {
+// Reversi: a player with no placement must pass; the page passes for them, and says so.
+function autoPass() {
+  const s = store.state;
+  const legal = s.view?.legal_moves;
+  if (s.view?.game !== "reversi" || !isPlaying() || !s.view.to_move.includes(s.seat)) return;
+  if (!legal || legal.length !== 1 || legal[0] !== "pass" || s.busy) return;
+  const version = s.version;
+  setTimeout(() => {
+    if (store.state.version !== version || store.state.busy) return;
+    showMessage("You have no move: the page passed for you.", "info");
+    socket.move("pass");
+  }, 700);
+}
+
+function onSnapshot(e) {
+  takeChatHistory(e?.detail?.chat);
+  autoPass();
   const players = store.state.players;
   const everConnected = new Set(store.state.everConnected);
   for (const p of players) if (p.connected) everConnected.add(p.seat);
@@ -600,7 +784,7 @@ const OWN_RENDERERS = {
   message: renderMessage,
   conn: renderConn,
 };
-const NOT_DRAWN = new Set(["chatCounter", "presenceSeen", "everConnected"]);
+const NOT_DRAWN = new Set(["chatCounter", "presenceSeen", "everConnected", "history"]);
 
 store.subscribe((state, changed) => {
   let game = false;
@@ -611,15 +795,19 @@ store.subscribe((state, changed) => {
   if (game) render();
 });
 
-socket.addEventListener("snapshot", onSnapshot);
+socket.addEventListener("snapshot", (e) => onSnapshot(e));
 socket.addEventListener("action", (e) => onAction(e.detail));
 socket.addEventListener("presence", (e) => onPresence(e.detail));
-socket.addEventListener("chat", (e) => addChat({ who: e.detail.name, text: e.detail.text }));
+socket.addEventListener("chat", (e) =>
+  addChat({ who: e.detail.name, text: e.detail.text, ts: e.detail.ts, channel: e.detail.channel }),
+);
 socket.addEventListener("ack", () => clearMessage());
 socket.addEventListener("reject", (e) => {
   const m = e.detail;
-  const text = REJECTIONS[m.code] || m.message || m.code;
-  showMessage(text + (m.code === REJECT.ILLEGAL_MOVE && m.message ? ` (${m.message})` : ""), "error", m.code);
+  // The engine says in words why a move is illegal ("The knight on b1 cannot move to b3.").
+  const why = m.code === REJECT.ILLEGAL_MOVE && m.message ? m.message : "";
+  const text = why ? `That move is not legal: ${why.charAt(0).toLowerCase()}${why.slice(1)}` : REJECTIONS[m.code] || m.message || m.code;
+  showMessage(text, "error", m.code);
 });
 socket.addEventListener("error", (e) => console.warn("server error", e.detail));
 socket.addEventListener("fatal", (e) => {
@@ -633,6 +821,34 @@ $("btn-draw").addEventListener("click", () => act("offer_draw"));
 $("btn-accept").addEventListener("click", () => act("accept_draw"));
 $("btn-decline").addEventListener("click", () => act("decline_draw"));
 $("btn-rematch").addEventListener("click", rematch);
+$("btn-flip").addEventListener("click", () => store.update({ flipped: !store.state.flipped }));
+$("btn-mute").addEventListener("click", () => {
+  sounds.setMuted(!sounds.muted);
+  store.update({ muted: sounds.muted });
+});
+$("btn-live").addEventListener("click", () => browseTo(null));
+$("moves").addEventListener("click", (e) => {
+  const li = e.target.closest(".mv[data-ply]");
+  if (li && li.dataset.ply) browseTo(Number(li.dataset.ply));
+});
+$("moves").addEventListener("keydown", (e) => {
+  const li = e.target.closest(".mv[data-ply]");
+  if (li && li.dataset.ply && (e.key === "Enter" || e.key === " ")) {
+    e.preventDefault();
+    browseTo(Number(li.dataset.ply));
+  }
+});
+// Arrow keys step through the moves (outside the board, the chat and other fields).
+document.addEventListener("keydown", (e) => {
+  if (!store.state.view || e.target.closest("input, textarea, select, .grid, [role=dialog]")) return;
+  if (e.key === "ArrowLeft") browseStep(-1);
+  else if (e.key === "ArrowRight") browseStep(1);
+  else if (e.key === "Home") browseTo(0);
+  else if (e.key === "End") browseTo(null);
+  else if (e.key === "f" && !e.ctrlKey && !e.metaKey) store.update({ flipped: !store.state.flipped });
+  else return;
+  e.preventDefault();
+});
 $("btn-share").addEventListener("click", async () => {
   const url = `${location.origin}/games/${gameId}/`;
   toast((await copyText(url)) ? "Link copied: anyone with it can watch." : url);

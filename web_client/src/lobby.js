@@ -81,10 +81,37 @@ function numPlayers() {
   return $("players-field").hidden ? g.min_players : Number($("num-players").value);
 }
 
-for (const card of document.querySelectorAll(".game-card")) {
-  card.addEventListener("click", () => selectGame(card.dataset.game));
+const GAME_KEY = "boardroom.game"; // the game last picked or played (game.js sets it too)
+
+function remember(name) {
+  try {
+    localStorage.setItem(GAME_KEY, name);
+  } catch {
+    /* private mode */
+  }
 }
-selectGame(store.state.selected);
+
+for (const card of document.querySelectorAll(".game-card")) {
+  card.addEventListener("click", () => {
+    selectGame(card.dataset.game);
+    remember(card.dataset.game);
+    if ($("board-game").value !== card.dataset.game) {
+      $("board-game").value = card.dataset.game;
+      loadLeaderboard();
+    }
+  });
+}
+{
+  let last = null;
+  try {
+    last = localStorage.getItem(GAME_KEY);
+  } catch {
+    last = null;
+  }
+  if (last && gameByName[last]) store.update({ selected: last });
+  selectGame(store.state.selected);
+  $("board-game").value = store.state.selected;
+}
 
 // ------------------------------------------------------------------ lobby socket
 const lobby = new LobbySocket();
@@ -239,6 +266,10 @@ function nameNode(p) {
   return p.username ? h("a", { class: "name-link", href: `/@/${encodeURIComponent(p.username)}/`, text: p.name || "?" }) : p.name || "?";
 }
 
+function playersText(entry) {
+  return entry.players.map((p) => p.name || "?").join(" vs ");
+}
+
 function namesNodes(players, separator) {
   return players.flatMap((p, i) => (i ? [separator, nameNode(p)] : [nameNode(p)]));
 }
@@ -270,8 +301,13 @@ function renderDirectory() {
         "li",
         { "data-game": g.game },
         h("span", { class: `game-icon icon-${g.kind}`, "aria-hidden": "true" }),
-        h("span", { class: "grow", title: `${result.title} ${result.reason || ""}` }, `${g.title}: `, ...namesNodes(g.players, " vs ")),
-        h("span", { class: "muted", text: `${result.title} · ${timeAgo(g.finished_at)}` }),
+        h(
+          "span",
+          { class: "entry", title: `${g.title}: ${playersText(g)} · ${result.title} ${result.reason || ""}` },
+          h("span", { class: "entry-title", text: g.title }),
+          h("span", { class: "entry-players" }, ...namesNodes(g.players, " vs ")),
+          h("span", { class: "entry-meta", text: `${result.title} · ${timeAgo(g.finished_at)}` }),
+        ),
         h("a", { class: "btn", href: `/games/${g.game}/replay/`, text: "Replay" }),
       );
     }),
@@ -287,12 +323,19 @@ function debounce(fn, ms) {
   };
 }
 const askDirectory = debounce(() => lobby.send({ type: "directory" }), 300);
+// A game its players walk away from leaves "Playing now" without any event: ask again
+// now and then while the page is visible.
+setInterval(() => {
+  if (document.visibilityState === "visible" && store.state.conn === "open") askDirectory();
+}, 30_000);
 lobby.on("directory_update", (m) => {
   showOnline(m.online);
   askDirectory();
 });
 
 // ------------------------------------------------------------------ leaderboard
+// It shows the game picked above (the last one played, remembered by the browser) and
+// follows the picker; its own select can still show another.
 async function loadLeaderboard() {
   const kind = $("board-game").value;
   try {
@@ -309,7 +352,7 @@ async function loadLeaderboard() {
             r.username ? h("a", { class: "name-link", href: `/@/${encodeURIComponent(r.username)}/`, text: r.name }) : r.name,
             r.bot ? h("span", { class: "tag bot", text: "BOT" }) : null,
           ),
-          h("span", { class: "muted", text: `${r.games} games` }),
+          h("span", { class: "muted", text: `${r.games} game${r.games === 1 ? "" : "s"}` }),
           h("strong", { text: String(r.rating) }),
         ),
       ),

@@ -84,8 +84,126 @@ export const ACTION_TEXT = {
 };
 
 // The text of one replay ply (replay.json plies[n]): the move's description, or who did
-// which engine action.
+// which engine action, in words ("Alice offers a draw").
 export function replayPlyText(ply, names) {
   if (ply.action === ACTIONS.MOVE) return ply.description || JSON.stringify(ply.move);
-  return `${names[ply.seat] || ""} ${ply.action.replace("_", " ")}`;
+  const who = names[ply.seat] || `Seat ${ply.seat + 1}`;
+  return `${who} ${ACTION_TEXT[ply.action] || ply.action.replaceAll("_", " ")}`;
+}
+
+// The rows of a replay's move list: the moves numbered as a player counts them (two a
+// row with two players: "1. e4 e5"), and every other action (draw offers, resignations,
+// time-outs) as an unnumbered note after the row it happened in.
+// [{number, entries: [ply, ply?]} | {note: ply}].
+export function replayRows(plies, paired) {
+  const rows = [];
+  const notes = [];
+  let row = null;
+  let moves = 0;
+  const flush = () => {
+    for (const note of notes.splice(0)) rows.push({ note });
+  };
+  for (const ply of plies) {
+    if (ply.action !== ACTIONS.MOVE) {
+      notes.push(ply);
+      if (!row || !paired || row.entries.length === 2) flush();
+      continue;
+    }
+    if (!paired || moves % 2 === 0) {
+      if (notes.length) flush();
+      row = { number: paired ? moves / 2 + 1 : moves + 1, entries: [] };
+      rows.push(row);
+    }
+    row.entries.push(ply);
+    moves += 1;
+    if (row.entries.length === 2 || !paired) flush();
+  }
+  flush();
+  return rows;
+}
+
+// The replay's position line for ply `index` of `plies` (replay.json): "Start",
+// "Move 2 · Black · e5", "Alice offers a draw".
+export function replayPositionText(plies, index, names, sideNames) {
+  if (index === 0) return "Start";
+  const ply = plies[index];
+  if (ply.action !== ACTIONS.MOVE) return replayPlyText(ply, names);
+  const moves = plies.slice(1, index + 1).filter((p) => p.action === ACTIONS.MOVE).length;
+  const players = plies[0].view.players;
+  const number = players === 2 ? Math.ceil(moves / 2) : moves;
+  const side = sideNames?.[ply.seat] || names[ply.seat] || `Seat ${ply.seat + 1}`;
+  return `Move ${number} · ${side} · ${replayPlyText(ply, names)}`;
+}
+
+// What another seat's move in Liar's Dice was, read off the public view after it (the
+// server sends other seats' hidden-game moves without data): bids and challenges are
+// public, only the dice are private. "" when the view does not tell.
+export function publicMoveText(entry, view) {
+  if (!entry || entry.action !== ACTIONS.MOVE || entry.description || view?.game !== "liars_dice") {
+    return entry?.description || "";
+  }
+  const position = view.position;
+  const bid = position.bids.at(-1);
+  if (bid && bid.seat === entry.seat) return `bid ${bid.quantity}x${bid.face}`;
+  const reveal = position.last_reveal;
+  if (reveal && reveal.challenger === entry.seat) return `challenge ${reveal.quantity}x${reveal.face}`;
+  return "";
+}
+
+// ------------------------------------------------------------------ PGN
+const PGN_RESULT = (outcome) => {
+  if (!outcome) return "*";
+  if (outcome.draw || !outcome.winners.length) return "1/2-1/2";
+  return outcome.winners.includes(0) ? "1-0" : "0-1";
+};
+
+function pgnTag(name, value) {
+  return `[${name} "${String(value ?? "?").replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"]`;
+}
+
+// A chess game as PGN: the Seven Tag Roster plus TimeControl and Termination, then the
+// SAN moves (descriptions of the stored moves) and the result. `moves` are entries
+// {action, description}; engine actions are skipped (the result says how it ended).
+export function chessPgn({ white, black, outcome, date, timeControl, moves, site = "Boardroom", event = "Casual game", termination }) {
+  const day = (date ? new Date(date) : new Date()).toISOString().slice(0, 10).replaceAll("-", ".");
+  const result = PGN_RESULT(outcome);
+  const tc = !timeControl
+    ? "-"
+    : timeControl.kind === "fischer"
+      ? `${timeControl.initial}+${timeControl.increment}`
+      : timeControl.kind === "move"
+        ? `1/${timeControl.seconds}`
+        : timeControl.kind === "correspondence"
+          ? `1/${timeControl.days * 86400}`
+          : "-";
+  const tags = [
+    pgnTag("Event", event),
+    pgnTag("Site", site),
+    pgnTag("Date", day),
+    pgnTag("Round", "-"),
+    pgnTag("White", white),
+    pgnTag("Black", black),
+    pgnTag("Result", result),
+    pgnTag("TimeControl", tc),
+  ];
+  if (termination) tags.push(pgnTag("Termination", termination));
+  const sans = moves.filter((m) => m && m.action === ACTIONS.MOVE).map((m) => m.description);
+  const tokens = [];
+  sans.forEach((san, i) => {
+    if (i % 2 === 0) tokens.push(`${i / 2 + 1}.`);
+    tokens.push(san);
+  });
+  tokens.push(result);
+  const lines = [];
+  let line = "";
+  for (const token of tokens) {
+    if (line && line.length + 1 + token.length > 79) {
+      lines.push(line);
+      line = token;
+    } else {
+      line = line ? `${line} ${token}` : token;
+    }
+  }
+  if (line) lines.push(line);
+  return `${tags.join("\n")}\n\n${lines.join("\n")}\n`;
 }

@@ -67,6 +67,28 @@ export function connect4LastDisc(history) {
   return { column, row };
 }
 
+// The four (or more) discs in a row that won, as [row, column] pairs (rows from the top),
+// read off the grid when the outcome says there is one; null otherwise.
+export function connect4WinningLine(grid, outcome) {
+  if (!outcome || outcome.reason !== "four_in_a_row") return null;
+  const at = (r, c) => (r >= 0 && r < CONNECT4_ROWS && c >= 0 && c < CONNECT4_COLUMNS ? grid[r][c] : null);
+  const winners = new Set(outcome.winners || []);
+  const cells = [];
+  for (let r = 0; r < CONNECT4_ROWS; r++) {
+    for (let c = 0; c < CONNECT4_COLUMNS; c++) {
+      const seat = grid[r][c];
+      if (seat === null || (winners.size && !winners.has(seat))) continue;
+      for (const [dr, dc] of [[0, 1], [1, 0], [1, 1], [1, -1]]) {
+        if (at(r - dr, c - dc) === seat) continue; // not the start of the run
+        let n = 0;
+        while (at(r + n * dr, c + n * dc) === seat) n++;
+        if (n >= 4) for (let i = 0; i < n; i++) cells.push([r + i * dr, c + i * dc]);
+      }
+    }
+  }
+  return cells.length ? cells : null;
+}
+
 // ------------------------------------------------------------------ chess
 // FEN's first two fields: {board: {"e1": "K", ...}, turn: "w" | "b"}.
 export function parseFen(fen) {
@@ -90,6 +112,28 @@ export function parseFen(fen) {
 export function kingSquare(board, turn) {
   const king = turn === "w" ? "K" : "k";
   return Object.keys(board).find((sq) => board[sq] === king) || null;
+}
+
+// Material by the usual values (pawn 1, knight and bishop 3, rook 5, queen 9): the
+// difference White minus Black, and each side's captured pieces (what the other side
+// lost, as letters, most valuable first), for the strips beside the board.
+const VALUES = { p: 1, n: 3, b: 3, r: 5, q: 9, k: 0 };
+const START_COUNTS = { p: 8, n: 2, b: 2, r: 2, q: 1 };
+export function materialBalance(board) {
+  const counts = { w: {}, b: {} };
+  let diff = 0;
+  for (const piece of Object.values(board)) {
+    const side = isWhitePiece(piece) ? "w" : "b";
+    const kind = piece.toLowerCase();
+    counts[side][kind] = (counts[side][kind] || 0) + 1;
+    diff += (side === "w" ? 1 : -1) * VALUES[kind];
+  }
+  const captured = (side) =>
+    "qrbnp"
+      .split("")
+      .flatMap((kind) => Array(Math.max(0, START_COUNTS[kind] - (counts[side][kind] || 0))).fill(kind));
+  // What White has taken is Black's missing pieces, and the other way round.
+  return { diff, white: captured("b"), black: captured("w") };
 }
 
 export function isWhitePiece(piece) {
@@ -139,6 +183,12 @@ export function reversiCells(position) {
   const text = String(position);
   if (!/^[XO-]{64} [XO]$/.test(text)) throw new Error(`not a reversi position: ${text}`);
   return [...text.slice(0, 64)].map((ch) => (ch === "X" ? 0 : ch === "O" ? 1 : null));
+}
+
+// Discs per seat [black, white] of a reversi position.
+export function reversiCount(position) {
+  const cells = reversiCells(position);
+  return [cells.filter((c) => c === 0).length, cells.filter((c) => c === 1).length];
 }
 
 // The square index of row `row` as drawn (0 = rank 8) and file `col`, and its name.

@@ -8,8 +8,9 @@
 import { createBoard } from "./boards.js";
 import { api, me, setupNameButton } from "./common.js";
 import { h } from "./dom.js";
-import { bottomSeat, resultText, seatStyle } from "./format.js";
-import { numberedRows, replayPlyText } from "./movelist.js";
+import { downloadButtons } from "./download.js";
+import { bottomSeat, resultText, SEAT_STYLE, seatStyle } from "./format.js";
+import { replayPlyText, replayPositionText, replayRows } from "./movelist.js";
 import { ACTIONS } from "./protocol.js";
 import { createStore } from "./store.js";
 
@@ -65,7 +66,8 @@ function show(i) {
   }
   $("rp-scrub").value = String(index);
   const last = lastIndex();
-  $("rp-position").textContent = `Move ${index} of ${last}${ply.description ? ` · ${ply.description}` : ""}`;
+  const sides = SEAT_STYLE[data.kind]?.map((st) => st.label);
+  $("rp-position").textContent = replayPositionText(data.plies, index, names(), sides);
   page.dataset.ply = String(index);
   for (const el of document.querySelectorAll("#moves .mv")) {
     el.classList.toggle("current", Number(el.dataset.ply) === index);
@@ -74,12 +76,13 @@ function show(i) {
   if (current) current.scrollIntoView({ block: "nearest" });
   $("rp-first").disabled = $("rp-prev").disabled = index === 0;
   $("rp-next").disabled = $("rp-last").disabled = index === last;
-  const banner = $("banner");
-  const outcome = ply.view.outcome;
+  // The result goes beside the board (in the side panel), never under it: a banner
+  // there pushed the bottom player off a 1280x860 screen.
+  const banner = $("rp-result");
+  const outcome = ply.view.outcome || (index === last ? data.outcome : null);
   if (outcome && index === last) {
     const result = resultText(outcome, names(), null);
-    banner.replaceChildren(h("strong", { text: result.title }), h("span", { class: "reason", text: result.reason }));
-    banner.classList.add("minimized");
+    banner.replaceChildren(h("strong", { text: result.title }), h("span", { class: "reason", text: ` · ${result.reason}` }));
     banner.hidden = false;
   } else {
     banner.hidden = true;
@@ -108,13 +111,19 @@ function renderMoves() {
   const plies = data.plies.slice(1);
   const paired = data.plies[0].view.players === 2;
   $("moves").classList.toggle("single", !paired);
-  for (const { number, entries } of numberedRows(plies, paired)) {
-    items.push(h("li", { class: "num", text: `${number}.` }));
-    for (const ply of entries) {
-      const text = replayPlyText(ply, names());
-      const label = paired || ply.action !== ACTIONS.MOVE ? text : `${names()[ply.seat] || `Seat ${ply.seat + 1}`}: ${text}`;
-      items.push(h("li", { class: "mv", "data-ply": ply.ply, text: label, onclick: () => { stop(); show(ply.ply); } }));
+  const item = (ply, label, cls = "mv") =>
+    h("li", { class: cls, "data-ply": ply.ply, text: label, onclick: () => { stop(); show(ply.ply); } });
+  for (const row of replayRows(plies, paired)) {
+    if (row.note) {
+      items.push(item(row.note, replayPlyText(row.note, names()), "mv note"));
+      continue;
     }
+    items.push(h("li", { class: "num", text: `${row.number}.` }));
+    for (const ply of row.entries) {
+      const text = replayPlyText(ply, names());
+      items.push(item(ply, paired ? text : `${names()[ply.seat] || `Seat ${ply.seat + 1}`}: ${text}`));
+    }
+    if (paired && row.entries.length === 1) items.push(h("li", { class: "mv empty" }));
   }
   $("moves").replaceChildren(...items);
 }
@@ -141,6 +150,7 @@ async function start() {
   );
   $("rp-scrub").max = String(data.plies.length - 1);
   renderMoves();
+  $("rp-downloads").replaceChildren(...downloadButtons(data.kind, () => gameId));
   show(data.plies.length - 1);
   page.dataset.ready = "1";
 }

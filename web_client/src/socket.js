@@ -20,7 +20,7 @@ import { decode, encode } from "@msgpack/msgpack";
 import { Backoff } from "./backoff.js";
 import { remainingSeconds, ServerClock } from "./clock.js";
 import { api, wsUrl } from "./common.js";
-import { recordAction } from "./movelist.js";
+import { publicMoveText, recordAction } from "./movelist.js";
 import { CLIENT_DROP, CLOSE, REJECT, STATUS } from "./protocol.js";
 
 // Local time in seconds on a monotonic clock (Unix-like epoch, never jumps).
@@ -335,6 +335,9 @@ export class GameSocket extends EventTarget {
       move: m.move,
       description: m.description,
     };
+    // Another seat's move in a hidden-information game comes without its data; what was
+    // public about it (a Liar's Dice bid or challenge) is read off the view.
+    if (!entry.description) entry.description = publicMoveText(entry, m.view);
     const moves = [...s.moves];
     moves[m.version - 1] = entry;
     const outcome = m.outcome ?? null;
@@ -423,14 +426,26 @@ export class GameSocket extends EventTarget {
 
   // After a snapshot the actions before it are missing from the move list: read them
   // from the record (perfect-information games; the record hides them otherwise).
+  // Hidden-information games (the record hides their moves until the end) take the
+  // public descriptions from the replay data instead, which spectators may read.
   async fillHistory() {
     try {
-      const record = await api(`/api/games/${encodeURIComponent(this.gameId)}/record`);
-      if (!record.moves) return;
+      const id = encodeURIComponent(this.gameId);
+      const record = await api(`/api/games/${id}/record`);
+      let source = record.moves;
+      if (!source) {
+        const replay = await api(`/games/${id}/replay.json`);
+        source = replay.plies.slice(1).map((p) => ({
+          ply: p.ply,
+          seat: p.seat,
+          data: p.action === "move" ? p.move : { action: p.action },
+          description: p.description,
+        }));
+      }
       const s = this.state;
       const moves = [...s.moves];
       let changed = false;
-      for (const move of record.moves) {
+      for (const move of source) {
         if (move.ply <= s.version && !moves[move.ply - 1]) {
           moves[move.ply - 1] = {
             version: move.ply,

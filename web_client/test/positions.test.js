@@ -109,3 +109,26 @@ test("reversi: 64 squares from a1, X is seat 0, O seat 1", () => {
   assert.deepEqual(reversiSquare(0, 0), { index: 56, name: "a8" });
   assert.deepEqual(reversiSquare(5, 3), { index: 19, name: "d3" });
 });
+
+// Issue #15: the winning four, material and disc counts.
+import { connect4Grid as c4Grid, connect4WinningLine, materialBalance, parseFen as fen, reversiCount } from "../src/positions.js";
+
+test("connect4WinningLine finds the four that won", () => {
+  const grid = c4Grid("4455667"); // red c-d-e-f... columns 4,5,6,7 on the bottom row
+  const line = connect4WinningLine(grid, { winners: [0], draw: false, reason: "four_in_a_row" });
+  assert.deepEqual(line, [[5, 3], [5, 4], [5, 5], [5, 6]]);
+  assert.equal(connect4WinningLine(grid, null), null);
+});
+
+test("materialBalance counts points and captured pieces", () => {
+  const { board } = fen("rnb1kbnr/pppp1ppp/8/4p3/6Pq/5P2/PPPPP2P/RNBQKBNR w KQkq - 1 3");
+  assert.deepEqual(materialBalance(board), { diff: 0, white: [], black: [] });
+  const after = fen("4k3/8/8/8/8/8/4P3/3QK3 w - - 0 1").board;
+  const balance = materialBalance(after);
+  assert.equal(balance.diff, 10);
+  assert.deepEqual(balance.white.slice(0, 3), ["q", "r", "r"]);
+});
+
+test("reversiCount counts the discs of each seat", () => {
+  assert.deepEqual(reversiCount("-".repeat(27) + "OX" + "-".repeat(6) + "XO" + "-".repeat(27) + " X"), [2, 2]);
+});

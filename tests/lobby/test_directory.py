@@ -1,0 +1,43 @@
+"""The live directory lists games someone is playing (issue #15: abandoned games stayed in
+"Playing now" for ever while the counter said "0 playing")."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from game_server.models import Connection, Game
+from lobby import bots, directory, matchmaking
+from tests.lobby.helpers import make_user
+from tests.server.helpers import new_game
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def started_long_ago(game):
+    Game.objects.filter(pk=game.pk).update(
+        started_at=timezone.now() - datetime.timedelta(seconds=directory.STARTING_SECONDS + 5)
+    )
+
+
+def listed():
+    return [entry["game"] for entry in directory.live()]
+
+
+def test_a_game_nobody_plays_leaves_playing_now():
+    game, _ = new_game()
+    assert listed() == [game.pk]  # just started: the players' pages are connecting
+    started_long_ago(game)
+    assert listed() == []  # both players gone (no clock: it stays active)
+    Connection.objects.create(channel_name="x!1", game=game, seat=1, server="t")
+    assert listed() == [game.pk]
+    assert directory.online()["playing"] == 1
+
+
+def test_a_bot_game_walked_away_from_is_not_listed():
+    game = bots.start_bot_game(make_user(), matchmaking.parse_request("chess", 2), "random", 0)
+    started_long_ago(game)
+    assert listed() == []
+    assert Game.objects.get(pk=game.pk).status == Game.Status.ACTIVE
