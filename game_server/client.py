@@ -179,9 +179,11 @@ class GameClient:
         self._reconnecting: asyncio.Task | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
-    async def connect(self, resume: bool = False) -> GameClient:
+    async def connect(self, resume: bool = False, automatic: bool = False) -> GameClient:
         """Open the socket and wait for the first ``snapshot`` (or ``moves`` when
-        ``resume``: reconnecting with ``?version=``)."""
+        ``resume``: reconnecting with ``?version=``). ``automatic``: a reconnection of
+        ``auto_reconnect``, counted in ``reconnects`` as soon as the socket is open
+        (before any message of the new connection can be seen)."""
         self._closing = False
         query = {}
         if resume and self.version >= 0:
@@ -197,6 +199,8 @@ class GameClient:
             max_size=None,
             open_timeout=self.timeout,
         )
+        if automatic:
+            self.reconnects += 1
         self._reader = asyncio.create_task(self._read(self._ws))
         async with asyncio.timeout(self.timeout):
             await self._ready
@@ -220,8 +224,8 @@ class GameClient:
         await self.close()
         await self._resume()
 
-    async def _resume(self) -> None:
-        await self.connect(resume=True)
+    async def _resume(self, automatic: bool = False) -> None:
+        await self.connect(resume=True, automatic=automatic)
         for message, _ in list(self._pending.values()):
             await self._send(message)
 
@@ -236,14 +240,12 @@ class GameClient:
         while True:
             await asyncio.sleep(delay)
             try:
-                await self._resume()
+                await self._resume(automatic=True)
             except Exception as exc:  # refused, closed during the handshake, timed out
                 delay = min(delay * 2, 2.0)
                 if loop.time() + delay < deadline and self._reconnect_wanted(self.close_code):
                     continue
                 self._fail_pending(ConnectionError(f"could not reconnect: {exc!r}"))
-                return
-            self.reconnects += 1
             return
 
     async def __aenter__(self) -> GameClient:
