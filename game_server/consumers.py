@@ -15,14 +15,13 @@ from __future__ import annotations
 import time
 
 from channels.db import database_sync_to_async
-from django.conf import settings
 
 import engine
 
 from . import actions, frames, limits, presence, seating, spectators, timeouts
+from .fanout import fanout
 from .models import Game
 from .protocol import (
-    LAYER_ERRORS,
     CloseCode,
     Code,
     Malformed,
@@ -90,15 +89,9 @@ class GameConsumer(MsgpackWebsocketConsumer):
         self.announce_presence()
 
     async def join_group(self):
-        await self.channel_layer.group_add(presence.group_name(self.game_id), self.channel_name)
-        self.joined_at = time.monotonic()
-
-    async def renew_membership(self):
-        """Join the game's group again when half its expiry has passed: a layer drops a
-        membership after ``GROUP_EXPIRY`` seconds, while the socket would stay open and
-        never hear of its game again."""
-        if time.monotonic() - self.joined_at > settings.GROUP_EXPIRY / 2:
-            await self.join_group()
+        """Hear the game's broadcasts through this process's fan-out (game_server.fanout),
+        which holds the group membership for every local socket of the game."""
+        await fanout().join(self.game_id, self)
 
     async def disconnect(self, code):
         if not self.present:
@@ -106,11 +99,8 @@ class GameConsumer(MsgpackWebsocketConsumer):
         self.present = self.joined = False
         if self.held is not None:
             self.held.cancel()
-        try:
-            group = presence.group_name(self.game_id)
-            await self.channel_layer.group_discard(group, self.channel_name)
-        except LAYER_ERRORS:  # Redis down: the membership expires by itself
-            pass
+        await fanout().leave(self.game_id, self)
+        self.pending = None  # broadcasts that arrived meanwhile have nobody to go to
         await database_sync_to_async(presence.disconnect)(self.channel_name)
         self.announce_presence()
 
@@ -122,7 +112,6 @@ class GameConsumer(MsgpackWebsocketConsumer):
         return self.joined
 
     async def limit(self, message: dict) -> str | None:
-        await self.renew_membership()  # any frame shows the client is still there
         bucket = limits.GAME_BUCKETS.get(message["type"])
         if not self.limits.take(bucket):
             return f"too many {bucket} messages"
@@ -177,9 +166,9 @@ class GameConsumer(MsgpackWebsocketConsumer):
         chat = {"type": "chat", "seat": self.seat, "name": name, "text": text, "ts": time.time()}
         chat["channel"] = channel
         await database_sync_to_async(frames.store_chat)(self.game_id, chat)
+        message = {"type": "game.chat", "game": self.game_id, "channel": channel}
         await self.channel_layer.group_send(
-            presence.group_name(self.game_id),
-            {"type": "game.chat", "frame": encode(chat), "channel": channel},
+            presence.group_name(self.game_id), message | {"frame": encode(chat)}
         )
 
     async def on_auth(self, message):
@@ -224,17 +213,10 @@ class GameConsumer(MsgpackWebsocketConsumer):
         "claim_win": on_claim_win,
     }
 
-    # -- group messages ----------------------------------------------------------------------
-    FORWARDED = {"game.update": "game_update", "game.frame": "game_frame", "game.chat": "game_chat"}
-
-    async def dispatch(self, message):
-        """Group messages that only forward bytes skip Channels' per-message database
-        connection check (a thread hop each): with many spectators it was 41% of the
-        server's CPU per delivery (docs/benchmarks.md). Everything else goes through it."""
-        name = self.FORWARDED.get(message["type"])
-        if name is None:
-            return await super().dispatch(message)
-        return await getattr(self, name)(message)
+    # -- the game's broadcasts (handed over by game_server.fanout) ----------------------------
+    async def handle_game_event(self, event):
+        handler = {"game.update": self.game_update, "game.chat": self.game_chat}
+        await handler.get(event["type"], self.game_frame)(event)
 
     async def game_update(self, event):
         """A stored action: forward this role's pre-encoded frame."""
@@ -245,16 +227,16 @@ class GameConsumer(MsgpackWebsocketConsumer):
         if self.delay:  # a spectator of a game with a spectator delay
             self.held = spectators.hold(self, self.held, event["spectator"], self.delay)
             return
-        await self.send(bytes_data=frame or event["spectator"])
+        await self.send_bytes(frame or event["spectator"])
 
     async def game_frame(self, event):
         """A frame that is the same for everybody (presence, chat)."""
-        await self.send(bytes_data=event["frame"])
+        await self.send_bytes(event["frame"])
 
     async def game_chat(self, event):
         """A chat line: players never hear the spectators' channel."""
         if event["channel"] != frames.chat_channel(None) or self.seat is None:
-            await self.send(bytes_data=event["frame"])
+            await self.send_bytes(event["frame"])
 
     # -- frames out --------------------------------------------------------------------------
     async def send_error(self, code: str, message: str, about: str | None = None):
@@ -281,11 +263,6 @@ class GameConsumer(MsgpackWebsocketConsumer):
         )
         self.version = message["version"]
         await self.send_message(message)
-
-    async def group_frame(self, message: dict):
-        await self.channel_layer.group_send(
-            presence.group_name(self.game_id), {"type": "game.frame", "frame": encode(message)}
-        )
 
     def announce_presence(self):
         presence.announce(self.game_id, self.channel_layer)

@@ -205,7 +205,12 @@ def broadcast_action(game: Game, result) -> None:
     if layer is None:
         return
     start = time.perf_counter()
-    message = {"type": "game.update", "version": result.version, **update_frames(game, result)}
+    message = {
+        "type": "game.update",
+        "game": game.pk,
+        "version": result.version,
+        **update_frames(game, result),
+    }
     try:
         try:
             async_to_sync(layer.group_send)(presence.group_name(game.pk), message)

@@ -295,7 +295,8 @@ class Coalescer:
             self.forget_old()
             current = await database_sync_to_async(read)(game_id)
             frame = encode({"type": "presence", **current})
-            await layer.group_send(group_name(game_id), {"type": "game.frame", "frame": frame})
+            message = {"type": "game.frame", "game": game_id, "frame": frame}
+            await layer.group_send(group_name(game_id), message)
         except Exception:
             if self.pending.get(game_id) is asyncio.current_task():
                 del self.pending[game_id]

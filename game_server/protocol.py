@@ -24,6 +24,7 @@ import asyncio
 import enum
 import logging
 import unicodedata
+from collections import deque
 from typing import Any
 
 import msgpack
@@ -237,6 +238,36 @@ class MsgpackWebsocketConsumer(AsyncWebsocketConsumer):
     async def accept(self, subprotocol=None, headers=None):
         self.accepted = True
         await super().accept(subprotocol, headers)
+
+    busy = False  # handling a frame of its own: broadcasts wait in ``pending``
+    pending: deque | None = None
+
+    async def dispatch(self, message):
+        """Handle one message; broadcasts handed over meanwhile (``game_event``) are sent
+        after it, in order, as a per-socket channel queue would."""
+        self.busy = True
+        try:
+            await super().dispatch(message)
+        finally:
+            while self.pending:
+                await self.handle_game_event(self.pending.popleft())
+            self.busy = False
+
+    async def game_event(self, event: dict) -> None:
+        """A broadcast of the socket's game (``game_server.fanout``)."""
+        if self.busy:
+            if self.pending is None:
+                self.pending = deque()
+            self.pending.append(event)
+            return
+        await self.handle_game_event(event)
+
+    async def handle_game_event(self, event: dict) -> None:
+        raise NotImplementedError
+
+    async def send_bytes(self, data: bytes) -> None:
+        """Write one binary frame (the path every broadcast takes: no re-wrapping)."""
+        await self.base_send({"type": "websocket.send", "bytes": data})
 
     def is_anonymous(self) -> bool:
         """Counted against ``MAX_ANONYMOUS_SOCKETS_PER_ADDRESS`` (no user)."""

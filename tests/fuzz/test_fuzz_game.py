@@ -17,13 +17,13 @@ from __future__ import annotations
 import msgpack
 import pytest
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 from hypothesis import given
 from hypothesis import strategies as st
 
 import engine
 from engine import EngineError
-from game_server import actions, presence
+from game_server import actions
+from game_server.fanout import fanout
 from game_server.models import Game, Move
 from tests.fuzz.conftest import fuzz_settings
 from tests.server.helpers import anew_game, connect
@@ -297,12 +297,11 @@ class Fuzz:
             try:
                 message = await self.bystander.recv(5)
             except TimeoutError:
-                layer = get_channel_layer()
-                members = len(layer.groups.get(presence.group_name(self.game.pk), {}))
+                members = len(fanout().local.get(self.game.pk, ()))
                 raise AssertionError(
                     f"the bystander missed an update: it is at version "
                     f"{self.bystander_version}, the log at {len(self.log)}; the game's group "
-                    f"has {members} members (4 expected); {self.stats}"
+                    f"has {members} local sockets (4 expected); {self.stats}"
                 ) from None
             if message["type"] == "pong":
                 break
