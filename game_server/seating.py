@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import secrets
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -217,6 +218,18 @@ def take_seat(
             )
             game.save(update_fields=["status", "started_at", "clock", "deadline"])
     return seat, token
+
+
+def check_games_cap(user) -> None:
+    """A token client (bot account) has at most ``MAX_GAMES_PER_BOT`` games waiting or
+    running at once, whether it joins them through the lobby or the HTTP API;
+    ``too_many_games`` beyond."""
+    cap = getattr(settings, "MAX_GAMES_PER_BOT", 4)
+    running = Seat.objects.filter(
+        user=user, game__status__in=(Game.Status.WAITING, Game.Status.ACTIVE)
+    ).count()
+    if running >= cap:
+        raise Rejected(Code.TOO_MANY_GAMES, f"at most {cap} games at once for a token client")
 
 
 def bot_seats(game_id: str) -> dict[int, str]:

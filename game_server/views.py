@@ -164,9 +164,12 @@ def seats(request, game_id):
     name = request.json.get("name") or ""
     if not isinstance(name, str):
         return error(Code.MALFORMED, "'name' is a string")
+    user = acting_user(request)
+    if token_user(request) is not None and seating.seat_for_user(game.pk, user) is None:
+        seating.check_games_cap(user)  # a new seat for a bot account
     seat, token = seating.take_seat(
         game,
-        acting_user(request),
+        user,
         request.json.get("index"),
         name.strip(),
         request_id=request.json.get("request_id"),

@@ -20,8 +20,7 @@ import time
 from channels.db import database_sync_to_async
 from django.conf import settings
 
-from game_server import limits, presence
-from game_server.models import Game, Seat
+from game_server import limits, presence, seating
 from game_server.protocol import (
     LAYER_ERRORS,
     CloseCode,
@@ -55,17 +54,6 @@ def connect_socket(channel_name: str, user) -> bool:
         return False
     directory.announce_online()
     return True
-
-
-def check_games_cap(user) -> None:
-    """A token client (bot account) has at most ``MAX_GAMES_PER_BOT`` games waiting or
-    running at once; ``too_many_games`` beyond."""
-    cap = getattr(settings, "MAX_GAMES_PER_BOT", 4)
-    running = Seat.objects.filter(
-        user=user, game__status__in=(Game.Status.WAITING, Game.Status.ACTIVE)
-    ).count()
-    if running >= cap:
-        raise Rejected(Code.TOO_MANY_GAMES, f"at most {cap} games at once for a token client")
 
 
 def disconnect_socket(channel_name: str) -> None:
@@ -129,7 +117,7 @@ class LobbyConsumer(MsgpackWebsocketConsumer):
         if self.handlers[message["type"]] not in self.anonymous_handlers and self.user is None:
             raise Rejected(Code.LOGIN_REQUIRED, "get a session first (GET /api/me)")
         if account is not None and message["type"] in self.starting_games:
-            await database_sync_to_async(check_games_cap)(account)
+            await database_sync_to_async(seating.check_games_cap)(account)
         return None
 
     async def on_queue(self, message):

@@ -246,3 +246,16 @@ def test_the_admin_shows_accounts_bot_flags_and_token_hashes_only():
     for path in ("/admin/accounts/apitoken/", f"/admin/auth/user/{user.pk}/change/"):
         page = client.get(path).content.decode()
         assert row.token_hash in page and token not in page, path
+
+
+def test_the_games_cap_of_a_bot_holds_on_the_http_api_too(settings):
+    settings.MAX_GAMES_PER_BOT = 1
+    [token] = bot_accounts(1)
+    games = [api("POST", "/api/games", token, {"kind": "tictactoe"}).json()["game"] for _ in "ab"]
+    first = api("POST", f"/api/games/{games[0]['id']}/seats", token, {})
+    assert first.status_code == 201
+    again = api("POST", f"/api/games/{games[0]['id']}/seats", token, {})
+    assert again.status_code == 201  # its own seat again: no new game
+    refused = api("POST", f"/api/games/{games[1]['id']}/seats", token, {})
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "too_many_games"
+    assert not Seat.objects.filter(game_id=games[1]["id"]).exists()
