@@ -197,6 +197,7 @@ def record(request, game_id):
     finished = game.status == Game.Status.FINISHED
     hidden = engine.get(game.kind).rules.hidden_information
     visible = frames.visible_version(game, None)  # a spectator delay holds moves back
+    game.version = visible  # ... and the move count the summary shows
     moves = None
     if finished or not hidden:
         moves = [

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 import engine
 from engine import EngineError
+from game_server.frames import visible_version
 from game_server.models import Connection, Game, Seat
 from game_server.presence import online_users
 from game_server.seating import account_name, display_name
@@ -60,7 +61,7 @@ def entry(game: Game) -> dict:
             for seat in game.seats.all()
         ],
         "spectators": getattr(game, "spectators", 0),
-        "version": game.version,
+        "version": visible_version(game, None),  # a spectator delay holds moves back
         "started_at": game.started_at.isoformat() if game.started_at else None,
         "finished_at": game.finished_at.isoformat() if game.finished_at else None,
         "outcome": game.outcome,

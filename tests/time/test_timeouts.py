@@ -16,7 +16,7 @@ import engine
 from game_server import actions, protocol, seating, timeouts
 from game_server.models import Game, Move
 from game_server.state import load_state
-from lobby import ratings
+from lobby import directory, ratings
 from tests.server.helpers import anew_game, connect, new_game
 from tests.server.test_consumer import session_cookie_for
 
@@ -297,11 +297,14 @@ def test_spectator_delay_also_holds_back_the_record_and_the_replay(client):
     record = client.get(f"/api/games/{game.pk}/record").json()
     replay = client.get(f"/games/{game.pk}/replay.json").json()
     assert record["moves"] == [] and [ply["ply"] for ply in replay["plies"]] == [0]
+    assert record["game"]["version"] == 0  # not even the move count shows early
     assert client.get(f"/api/games/{game.pk}").json()["version"] == 0
+    assert directory.game_entry(game.pk)["version"] == 0
     Move.objects.filter(game=game).update(created_at=timezone.now() - datetime.timedelta(hours=1))
     record = client.get(f"/api/games/{game.pk}/record").json()
     replay = client.get(f"/games/{game.pk}/replay.json").json()
-    assert [move["ply"] for move in record["moves"]] == [1]
+    assert [move["ply"] for move in record["moves"]] == [1] and record["game"]["version"] == 1
+    assert directory.game_entry(game.pk)["version"] == 1
     assert [ply["ply"] for ply in replay["plies"]] == [0, 1]
 
 
