@@ -18,7 +18,7 @@ from channels.db import database_sync_to_async
 
 import engine
 
-from . import actions, frames, limits, presence, seating, spectators, timeouts
+from . import actions, frames, lifecycle, limits, presence, seating, spectators, timeouts
 from .fanout import fanout
 from .models import Game
 from .protocol import (
@@ -101,6 +101,8 @@ class GameConsumer(MsgpackWebsocketConsumer):
             self.held.cancel()
         await fanout().leave(self.game_id, self)
         self.pending = None  # broadcasts that arrived meanwhile have nobody to go to
+        if lifecycle.shutting_down:
+            return  # this process's rows go at once at the end of the drain
         await database_sync_to_async(presence.disconnect)(self.channel_name)
         self.announce_presence()
 

@@ -30,9 +30,10 @@ import contextlib
 import logging
 import signal
 
+from channels.db import database_sync_to_async
 from django.conf import settings
 
-from . import metrics
+from . import metrics, presence
 from .protocol import CloseCode
 
 CLOSE_RECONNECT = int(CloseCode.RECONNECT)  # Autobahn takes plain ints only
@@ -40,6 +41,10 @@ DRAIN_TIMEOUT = 10.0  # seconds for in-flight handlers to finish on shutdown
 WATCH_INTERVAL = 1.0  # seconds between two looks at the channel layer's Redis
 
 logger = logging.getLogger(__name__)
+
+# Set on SIGTERM: every socket of this process is closing; its presence rows go in one
+# statement at the end (presence.forget_this_server) instead of one by one.
+shutting_down = False
 
 
 class Tracked:
@@ -78,6 +83,13 @@ class TrackConnections:
 
         async def tracked_receive():
             conn.busy = False
+            if conn.close_code is not None and not conn.closed:
+                # Tell the client at once, before the consumer's own clean-up runs: with
+                # hundreds of sockets that clean-up queues for the database, and a client
+                # waiting for its close frame meanwhile would miss the drain and see 1006.
+                conn.closed = True
+                with contextlib.suppress(Exception):
+                    await send({"type": "websocket.close", "code": conn.close_code})
             if conn.close_code is None:
                 reading = asyncio.ensure_future(receive())
                 closing = asyncio.ensure_future(conn.closing.wait())
@@ -180,9 +192,16 @@ def install_graceful_shutdown(server, drain_timeout: float = DRAIN_TIMEOUT) -> N
                 reader.stopListening()
 
     async def shut_down():
+        global shutting_down
+        shutting_down = True  # consumers leave their presence rows to the bulk removal
         stop_listening()
         closed = await close_all(CLOSE_RECONNECT, drain_timeout)
         logger.warning("SIGTERM: closed %d WebSockets with %d", closed, CLOSE_RECONNECT)
+        try:
+            removed = await database_sync_to_async(presence.forget_this_server)()
+            logger.warning("SIGTERM: removed %d presence rows", removed)
+        except Exception as exc:  # the others reap them when this server's lease expires
+            logger.warning("SIGTERM: presence rows left to the lease: %s", exc)
         await asyncio.sleep(0.5)  # close handshakes and in-flight HTTP responses
         server.stop()
 

@@ -181,6 +181,12 @@ def reconcile(live: set[str] | None = None) -> int:
     return deleted
 
 
+def forget_this_server() -> int:
+    """Every row of this process at once (a graceful shutdown): seats left without a
+    socket become away. Returns how many rows went."""
+    return _remove(Connection.objects.filter(server=SERVER_ID))
+
+
 def clear_connections(server: str = SERVER_ID) -> int:
     """Forget the connections a previous run of this server left behind."""
     return Connection.objects.filter(server=server).delete()[0]

@@ -4,11 +4,15 @@ temporary SQLite file, driven by the client library (``game_server.client``)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
+import sqlite3
+from collections import Counter
 from pathlib import Path
 
 import msgpack
 import pytest
+from websockets.asyncio.client import connect as ws_connect
 
 import engine
 from game_server.client import GameClient, Rejected, api, create_game, take_seat
@@ -186,3 +190,44 @@ async def test_an_auto_reconnecting_client_does_not_reconnect_when_refused(serve
     await asyncio.sleep(0.5)
     assert client.close_code == 4404 and client.reconnects == 0
     assert client._reconnecting is None
+
+
+SIGTERM_SOCKETS = 300
+
+
+async def test_sigterm_sends_every_socket_4012_within_the_drain_and_leaves_no_row(database):
+    """Hundreds of sockets on one process: SIGTERM tells each one 4012 (none 1006), the
+    process is gone within its drain time, and its presence rows went with it."""
+    # All from 127.0.0.1: lift the per-address cap on anonymous sockets for this test.
+    server = embedded_server({**database, "MAX_ANONYMOUS_SOCKETS_PER_ADDRESS": "0"}).start()
+    game_id, players = await seated_clients(server.url)
+    ws_url = server.url.replace("http", "ws") + f"/ws/games/{game_id}/"
+    sockets = []
+    for _ in range(SIGTERM_SOCKETS):
+        sockets.append(await ws_connect(ws_url, origin=server.url, max_queue=None))
+    for _ in range(100):  # each socket's row is written just after its handshake
+        detail = await api(server.url, "GET", f"/api/games/{game_id}")
+        if detail["spectators"] == SIGTERM_SOCKETS:
+            break
+        await asyncio.sleep(0.1)
+    assert detail["spectators"] == SIGTERM_SOCKETS
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    server.send_signal(signal.SIGTERM)
+    codes = []
+    for ws in sockets:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(ws.wait_closed(), 15)
+        codes.append(ws.close_code)
+    assert server.wait(15) == 0
+    took = loop.time() - start
+    for client in players:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(client._reader, 15)
+    assert [client.close_code for client in players] == [4012, 4012]
+    assert Counter(codes) == {4012: SIGTERM_SOCKETS}
+    assert took < 12  # the documented 10 s drain, plus the last close handshakes
+    rows = sqlite3.connect(database["DATABASE_URL"].removeprefix("sqlite:///")).execute(
+        "SELECT COUNT(*) FROM game_server_connection"
+    )
+    assert rows.fetchone()[0] == 0
