@@ -78,6 +78,7 @@ def chat_channel(seat: int | None) -> str:
 
 def store_chat(game_id: str, chat: dict) -> None:
     """Keep a ``chat`` frame's line for the snapshots of later connections."""
+    forget_snapshot(game_id)
     ChatLine.objects.create(
         game_id=game_id,
         channel=chat["channel"],
@@ -98,14 +99,41 @@ def chat_history(game_id: str, seat: int | None) -> list[dict]:
     return list(reversed(newest[:CHAT_HISTORY]))
 
 
+# Spectators of one game at one version share one snapshot for a moment: a crowd joining
+# costs one presence and chat read per interval instead of one per spectator. The game row
+# is still read every time, so a cached snapshot is never used past its version.
+SPECTATOR_SNAPSHOT_SECONDS = presence.INTERVAL
+_spectator_snapshots: dict[str, tuple[int, str, float, dict]] = {}
+
+
 def snapshot(game_id: str, seat: int | None) -> dict:
     """The ``snapshot`` message for ``seat`` (None: a spectator). Raises
     ``Game.DoesNotExist``."""
     game = Game.objects.get(pk=game_id)
+    shared = seat is None and not game.spectator_delay
+    if shared:
+        cached = _spectator_snapshots.get(game_id)
+        fresh = time.monotonic() - SPECTATOR_SNAPSHOT_SECONDS
+        if cached is not None and cached[:2] == (game.version, game.status) and cached[2] > fresh:
+            return {**cached[3], **clock_fields(game)}
+    message = _snapshot(game, seat)
+    if shared:
+        if len(_spectator_snapshots) > 1000:
+            _spectator_snapshots.clear()
+        _spectator_snapshots[game_id] = (game.version, game.status, time.monotonic(), message)
+    return {**message, **clock_fields(game)}
+
+
+def forget_snapshot(game_id: str) -> None:
+    """The spectators' shared snapshot of a game is out of date (a new chat line)."""
+    _spectator_snapshots.pop(game_id, None)
+
+
+def _snapshot(game: Game, seat: int | None) -> dict:
+    game_id = game.pk
     game.version = visible_version(game, seat)  # spectator delay: an older state
     current = state.load_state(game)
     return {
-        **clock_fields(game),
         "type": "snapshot",
         "game": game_summary(game),
         "version": game.version,
