@@ -8,7 +8,7 @@
 // the lobby socket opened for rematches), which are not state.
 
 import { createBoard } from "./boards.js";
-import { clockRuns } from "./clock.js";
+import { clockRuns, firstMoveLeft } from "./clock.js";
 import { api, copyText, me, setConnectionState, setupNameButton, toast } from "./common.js";
 import { h } from "./dom.js";
 import { bottomSeat, formatClock, fullTime, resultText, SEAT_STYLE, seatStyle, timeControlLabel } from "./format.js";
@@ -158,6 +158,7 @@ function render() {
   const s = store.state;
   const view = s.view;
   if (!view) return;
+  if (s.clock?.first_move?.deadline) ui.firstMove = s.clock.first_move;
   const kind = view.game;
   if (!ui.board || ui.boardKind !== kind) {
     ui.boardKind = kind;
@@ -240,6 +241,7 @@ function playerChip(seat) {
     score ? h("span", { class: "score", "data-score": seat, title: score.label, text: score.text }) : null,
     offered ? h("span", { class: "tag", text: "offers a draw" }) : null,
     h("span", { class: "tag away", "data-grace": seat, hidden: "" }),
+    s.clock ? h("span", { class: "tag first-move", "data-first-move": seat, hidden: "" }) : null,
     clockElement(seat),
   );
 }
@@ -306,10 +308,24 @@ function graceLeft(player) {
   return Math.max(0, player.grace_until - socket.serverNow());
 }
 
+// A Fischer game's seat that has not made its first move yet (docs/protocol.md "First
+// moves"): its bank waits, and a countdown says how long it has before the game is aborted.
+function firstMoveSeconds(seat) {
+  const s = store.state;
+  return firstMoveLeft(s.clock, s.status, s.view?.to_move, seat, socket.serverNow());
+}
+
 function tickClocks() {
   if (!store.state.view) return;
   lowTimeWarning();
   for (const el of document.querySelectorAll(".clock[data-clock]")) updateClock(el, Number(el.dataset.clock));
+  for (const el of document.querySelectorAll(".tag.first-move[data-first-move]")) {
+    const left = firstMoveSeconds(Number(el.dataset.firstMove));
+    el.hidden = left === null;
+    if (left === null) continue;
+    const text = `first move · ${formatClock(left)}`;
+    if (el.textContent !== text) el.textContent = text;
+  }
   const away = new Map(awaySeats().map((p) => [p.seat, p]));
   for (const el of document.querySelectorAll(".tag.away[data-grace]")) {
     const player = away.get(Number(el.dataset.grace));
@@ -386,7 +402,7 @@ function lowTimeWarning() {
 setInterval(() => {
   const s = store.state;
   if (s.status !== STATUS.ACTIVE) return;
-  if (s.clock?.running?.length || awaySeats().length) tickClocks();
+  if (s.clock?.running?.length || s.clock?.first_move || awaySeats().length) tickClocks();
 }, 100);
 
 function renderStrips(kind) {
@@ -575,6 +591,10 @@ function outcomeText() {
   const culprit = (action) => culpritSeat(s.moves, outcome, n, action);
   if (s.status === STATUS.ABORTED || outcome?.reason === "aborted") {
     const seat = culprit(ACTIONS.ABORT);
+    const first = ui.firstMove; // the last first-move countdown this page saw
+    if (seat !== null && seat !== undefined && first?.seats.includes(seat) && socket.serverNow() >= first.deadline - 1) {
+      return { title: "Game aborted", reason: `${who(seat)} did not make a first move in time. No result, not rated.`, kind: "aborted" };
+    }
     const left = seat === null || seat === undefined ? "A player left" : `${who(seat)} left`;
     return { title: "Game aborted", reason: `${left} before the game got going. No result, not rated.`, kind: "aborted" };
   }
@@ -712,7 +732,9 @@ function rematchLabel() {
 function onAction(entry) {
   const s = store.state;
   if (entry.action !== ACTIONS.MOVE && ACTION_TEXT[entry.action]) {
-    addChat({ text: `${nameOf(entry.seat)} ${ACTION_TEXT[entry.action]}.`, cls: "sys" });
+    const late = entry.action === ACTIONS.ABORT && ui.firstMove?.seats.includes(entry.seat) && socket.serverNow() >= ui.firstMove.deadline - 1;
+    const text = late ? "did not make a first move: the game is aborted" : ACTION_TEXT[entry.action];
+    addChat({ text: `${nameOf(entry.seat)} ${text}.`, cls: "sys" });
   }
   if (entry.catchUp) return;
   if (entry.action === ACTIONS.MOVE) {
