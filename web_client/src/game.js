@@ -176,6 +176,8 @@ function render() {
   ui.board.render(browsing ? browsing.view : view, {
     seat: s.seat,
     interactive: myTurn && !s.busy && !browsing,
+    // Chess premoves while the opponent thinks (boards.js ChessBoard).
+    premove: kind === "chess" && isPlaying() && !myTurn && !browsing,
     lastMove: browsing ? browsing.lastMove : lastMoveData(s.moves),
     names: names(),
     flipped: s.flipped,
