@@ -487,3 +487,47 @@ def test_chess_premove_is_sent_on_your_turn_and_cancelled_by_a_click_or_right_cl
     for page in (white, black):
         wait_version(page, 5)
     assert move_list(black)[-1] == "Bc4"
+
+
+# ---------------------------------------------------------------------------- ratings
+def test_ratings_beside_the_names_profile_links_and_the_rating_change(new_page, artifacts):
+    import secrets
+
+    from .test_accounts import PASSWORD, play_first_mover_wins
+
+    alice, bob = new_page(), new_page()
+    username = f"ann_{secrets.token_hex(3)}"
+    alice.goto("/")  # a guest session first
+    expect(alice.locator("#conn")).to_have_attribute("data-state", "open")
+    alice.goto("/accounts/signup/")
+    alice.fill("#id_username", username)
+    alice.fill("#id_password1", PASSWORD)
+    alice.fill("#id_password2", PASSWORD)
+    alice.click("#signup-form button[type=submit]")
+    alice.wait_for_url(re.compile(r"/$"))
+    start_table(alice, bob, "tictactoe")  # rated: the lobby's default
+    alice_seat, bob_seat = seat_of(alice), seat_of(bob)
+    for page in (alice, bob):
+        for seat in (0, 1):
+            expect(page.locator(f'.rating[data-rating="{seat}"]')).to_have_text("1500")
+        # The account's name links to its profile; the guest's is plain text.
+        link = page.locator(f'.player[data-seat="{alice_seat}"] a.pname')
+        expect(link).to_have_attribute("href", f"/@/{username}/")
+        expect(link).to_have_text(username)
+        expect(page.locator(f'.player[data-seat="{bob_seat}"] a.pname')).to_have_count(0)
+    play_first_mover_wins([alice, bob])
+    winner = alice if alice_seat == 0 else bob
+    loser = bob if winner is alice else alice
+    for page in (alice, bob):
+        expect(page.locator("#banner .rating-line")).to_have_count(2)
+        expect(page.locator('.rating-change[data-rating-change="0"]')).to_have_text(
+            re.compile(r"^\+\d+$")
+        )
+        expect(page.locator('.rating-change[data-rating-change="1"]')).to_have_text(
+            re.compile(r"^−\d+$")
+        )
+    expect(winner.locator("#banner .rating-line", has_text="Your rating")).to_have_text(
+        re.compile(r"^Your rating: 1500 → 1\d{3} \(\+\d+\)$")
+    )
+    expect(loser.locator("#banner .rating-line", has_text="Your rating")).to_contain_text("−")
+    winner.screenshot(path=str(artifacts / "rating-change.png"))

@@ -41,6 +41,7 @@ const store = createStore({
   browsing: null, // {ply, view} while the player looks at an earlier position, else null
   history: null, // replay.json plies of this game (fetched when browsing), with its version
   muted: false, // sounds off (remembered by the browser)
+  ratingChanges: null, // GET /api/lobby/games/<id>/ratings once a rated game is over
 });
 const socket = new GameSocket(gameId, store);
 const sounds = createSounds();
@@ -237,7 +238,9 @@ function playerChip(seat) {
       title: bot ? "computer player" : here ? "connected" : "not connected",
       "data-connected": here ? "1" : "0",
     }),
-    h("span", { class: "pname", text: player?.name || (player?.taken ? `Seat ${seat + 1}` : "Open seat") }),
+    nameElement(player, seat),
+    typeof player?.rating === "number" ? h("span", { class: "rating", "data-rating": seat, title: "rating", text: String(player.rating) }) : null,
+    ratingChangeElement(seat),
     seat === s.seat ? h("span", { class: "you", text: "(you)" }) : null,
     toMove ? h("span", { class: "to-move-tag", text: "to move" }) : null,
     score ? h("span", { class: "score", "data-score": seat, title: score.label, text: score.text }) : null,
@@ -245,6 +248,64 @@ function playerChip(seat) {
     h("span", { class: "tag away", "data-grace": seat, hidden: "" }),
     s.clock ? h("span", { class: "tag first-move", "data-first-move": seat, hidden: "" }) : null,
     clockElement(seat),
+  );
+}
+
+// A player's name: a link to the profile page for accounts (PLAYER.username).
+function nameElement(player, seat) {
+  const text = player?.name || (player?.taken ? `Seat ${seat + 1}` : "Open seat");
+  if (!player?.username) return h("span", { class: "pname", text });
+  return h("a", { class: "pname", href: `/@/${encodeURIComponent(player.username)}/`, target: "_blank", rel: "noopener", text });
+}
+
+// ------------------------------------------------------------------ ratings
+// A rated game that is over: what it did to each player's rating (docs/protocol.md,
+// "Ratings and HTTP API"), fetched once (and once more if the server had not rated it yet).
+function ratingChange(seat) {
+  return store.state.ratingChanges?.changes.find((c) => c.seat === seat) || null;
+}
+
+function signed(n) {
+  return n > 0 ? `+${n}` : n < 0 ? `−${-n}` : "±0";
+}
+
+function ratingChangeElement(seat) {
+  const change = ratingChange(seat);
+  if (!change) return null;
+  const kind = change.change > 0 ? "up" : change.change < 0 ? "down" : "same";
+  return h("span", { class: `rating-change ${kind}`, "data-rating-change": seat, title: "rating change", text: signed(change.change) });
+}
+
+async function fetchRatingChanges(attempt = 0) {
+  try {
+    const data = await api(`/api/lobby/games/${encodeURIComponent(gameId)}/ratings`);
+    if (!data.changes.length && attempt < 2) {
+      setTimeout(() => fetchRatingChanges(attempt + 1), 1500);
+      return;
+    }
+    store.update({ ratingChanges: data });
+  } catch (e) {
+    console.warn("no rating changes", e);
+  }
+}
+
+function wantRatingChanges() {
+  const s = store.state;
+  if (ui.ratingsAsked || s.status !== STATUS.FINISHED || !s.game?.rated) return;
+  ui.ratingsAsked = true;
+  fetchRatingChanges();
+}
+
+function ratingLines() {
+  const changes = store.state.ratingChanges?.changes || [];
+  if (!changes.length) return null;
+  const mine = isSeated() ? store.state.seat : null;
+  return h(
+    "div",
+    { class: "rating-changes" },
+    ...changes.map((c) =>
+      h("span", { class: "rating-line", "data-seat": c.seat, text: `${c.seat === mine ? "Your rating" : nameOf(c.seat)}: ${c.before} → ${c.after} (${signed(c.change)})` }),
+    ),
   );
 }
 
@@ -619,9 +680,11 @@ function renderBanner() {
     return;
   }
   const result = outcomeText();
+  wantRatingChanges();
   el.replaceChildren(
     h("strong", { class: "result", text: result.title }),
     h("span", { class: "reason", text: result.reason }),
+    ratingLines(),
     h(
       "div",
       {},
