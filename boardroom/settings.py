@@ -222,6 +222,10 @@ ABANDON_GRACE = env_float("ABANDON_GRACE", 60.0)
 # The live directory lists a game nobody has a socket on for this long after its start.
 LOBBY_STARTING_SECONDS = env_float("LOBBY_STARTING_SECONDS", 60.0)
 SWEEP_INTERVAL = env_float("SWEEP_INTERVAL", 1.0)
+# Fischer clocks start after each side's first move (as on Lichess); a seat has this many
+# seconds for its first move, after which a game with fewer than two moves is aborted
+# (game_server/clocks.py). 0 turns it off: the clocks run from the start.
+FIRST_MOVE_SECONDS = env_float("FIRST_MOVE_SECONDS", 30.0)
 # Presence rows name the process that holds the socket (python -m boardroom.serve sets it).
 SERVER_ID = os.environ.get("BOARDROOM_SERVER_ID", "local")
 

@@ -154,7 +154,8 @@ def submit_action(
 
 def apply_timeout(game_id: str, now: datetime.datetime | None = None) -> list[int]:
     """Store the timeout of the seat whose clock ran out, if any, exactly once across
-    processes. Returns the seats timed out by this call or by a concurrent one for the
+    processes (an ``abort`` instead when a first-move deadline passed before two seats
+    moved, see ``clocks``). Returns the seats timed out by this call or by a concurrent one for the
     same version ([] when no clock had run out)."""
     now = now or timezone.now()
     game = Game.objects.filter(pk=game_id, status=Game.Status.ACTIVE).first()
@@ -165,10 +166,11 @@ def apply_timeout(game_id: str, now: datetime.datetime | None = None) -> list[in
         return []
     seat = expired[0]
     version = game.version
+    # A first move not made in time while fewer than two seats have moved: no result.
+    name = engine.ABORT if clocks.aborts_on_expiry(game.clock, seat, game.num_players) else None
+    name = name or engine.TIMEOUT
     try:
-        submit_action(
-            game_id, seat, {"action": engine.TIMEOUT}, version, f"timeout:{version}", by_server=True
-        )
+        submit_action(game_id, seat, {"action": name}, version, f"{name}:{version}", by_server=True)
     except Rejected as exc:
         # stale_version / game_over: another process (or a move just in time) was first.
         logger.info("timeout of %s seat %s at %s not stored: %s", game_id, seat, version, exc.code)

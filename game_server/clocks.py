@@ -20,6 +20,18 @@ runs), which the sweeper (``game_server.timeouts``) looks for.
 A per-move limit restarts when a seat's turn begins (it was not to move before, or it
 just made a game move); engine actions such as a draw offer never restart it. A Fischer
 bank only gets the increment for a game move the seat made while its clock ran.
+
+First moves (Fischer clocks, as on Lichess; ``start(..., first_move=S)``): a seat's
+bank does not run until that seat has made its first game move. Meanwhile the stored
+clock has ``"first_move": {"seats": [seats that have not moved yet], "waiting": [those
+of them to move now], "seconds": S, "deadline": epoch seconds or None}``: when the turn
+of a seat that has not moved yet begins, it gets S seconds (``deadline``) for that
+first move; engine actions do not restart it. ``Game.deadline`` is the earlier of that
+deadline and the running banks'. Once every seat has moved (or the game is over)
+``first_move`` is gone. A first-move deadline that passes is an *expiry* like a bank
+running out (:func:`expired_seats`); the caller (``actions.apply_timeout``) aborts the
+game when fewer than two seats have moved (:func:`aborts_on_expiry`), and times the
+seat out otherwise (many-player games).
 """
 
 from __future__ import annotations
@@ -103,23 +115,59 @@ def epoch(moment: datetime.datetime) -> float:
     return moment.timestamp()
 
 
-def _deadline(remaining, running, now: float) -> datetime.datetime | None:
-    if not running:
+def _deadline(remaining, running, now: float, first_move=None) -> datetime.datetime | None:
+    moments = [now + remaining[seat] for seat in running]
+    if first_move and first_move["deadline"] is not None:
+        moments.append(first_move["deadline"])
+    if not moments:
         return None
-    seconds = now + min(remaining[seat] for seat in running)
-    return datetime.datetime.fromtimestamp(seconds, tz=datetime.UTC)
+    return datetime.datetime.fromtimestamp(min(moments), tz=datetime.UTC)
 
 
-def start(time_control: dict | None, num_players: int, running: Iterable[int], now: float):
-    """``(clock, deadline)`` for a game that starts at ``now`` (epoch seconds)."""
+def _first_move(first_move, to_move, now: float, restart: bool) -> dict | None:
+    """The ``first_move`` entry for the seats ``to_move`` next (None once nobody owes one
+    or nobody is to move); ``restart``: a game move was just made, so a new turn began."""
+    if not first_move or not first_move["seats"] or not to_move:
+        return None
+    waiting = [seat for seat in to_move if seat in first_move["seats"]]
+    deadline = None
+    if waiting:
+        kept = first_move.get("deadline")
+        deadline = kept if kept is not None and not restart else now + first_move["seconds"]
+    return {
+        "seats": list(first_move["seats"]),
+        "waiting": waiting,
+        "seconds": first_move["seconds"],
+        "deadline": deadline,
+    }
+
+
+def start(
+    time_control: dict | None,
+    num_players: int,
+    running: Iterable[int],
+    now: float,
+    first_move: float | None = None,
+):
+    """``(clock, deadline)`` for a game that starts at ``now`` (epoch seconds).
+    ``first_move``: seconds for each seat's first move of a Fischer game, whose bank only
+    runs after it (None or 0: the banks run from the start)."""
     if time_control is None:
         return None, None
     limit = move_limit(time_control)
     bank = float(time_control["initial"]) if limit is None else limit
     remaining = [bank] * num_players
-    running = sorted(running)
-    clock = {"remaining": remaining, "running": running, "since": now}
-    return clock, _deadline(remaining, running, now)
+    to_move = sorted(running)
+    clock = {"remaining": remaining, "running": to_move, "since": now}
+    if first_move and time_control["kind"] == FISCHER:
+        pending = {
+            "seats": list(range(num_players)),
+            "seconds": float(first_move),
+            "deadline": None,
+        }
+        clock["first_move"] = _first_move(pending, to_move, now, restart=True)
+        clock["running"] = [seat for seat in to_move if seat not in clock["first_move"]["seats"]]
+    return clock, _deadline(remaining, clock["running"], now, clock.get("first_move"))
 
 
 def advance(
@@ -141,6 +189,10 @@ def advance(
         remaining[running_seat] = max(0.0, remaining[running_seat] - elapsed)
     limit = move_limit(time_control)
     after = sorted(set(running_after))
+    first_move = clock.get("first_move")
+    if first_move:
+        owing = [s for s in first_move["seats"] if not (game_move and s == seat)]
+        first_move = _first_move({**first_move, "seats": owing}, after, now, restart=game_move)
     if limit is None:
         if game_move and seat in before:
             remaining[seat] += float(time_control["increment"])
@@ -149,8 +201,11 @@ def advance(
             turn_begins = index not in before or (index == seat and game_move)
             if index not in after or turn_begins:
                 remaining[index] = limit
-    clock = {"remaining": remaining, "running": after, "since": now}
-    return clock, _deadline(remaining, after, now)
+    running = [s for s in after if not (first_move and s in first_move["seats"])]
+    clock = {"remaining": remaining, "running": running, "since": now}
+    if first_move:
+        clock["first_move"] = first_move
+    return clock, _deadline(remaining, running, now, first_move)
 
 
 def remaining_at(clock: dict, now: float) -> list[float]:
@@ -163,13 +218,37 @@ def remaining_at(clock: dict, now: float) -> list[float]:
     ]
 
 
+def first_move_late(clock: dict | None, now: float) -> list[int]:
+    """The seats to move whose first-move deadline passed at ``now``."""
+    first_move = (clock or {}).get("first_move")
+    if not first_move or first_move["deadline"] is None or first_move["deadline"] > now:
+        return []
+    return list(first_move["waiting"])
+
+
 def expired_seats(clock: dict | None, now: float) -> list[int]:
-    """The running seats whose time is up at ``now``, the first to run out first."""
+    """The seats whose time is up at ``now`` (a running bank or limit at zero, or a
+    first-move deadline passed), the first to run out first."""
     if not clock:
         return []
     remaining = remaining_at(clock, now)
     out = [seat for seat in clock["running"] if remaining[seat] <= 0]
-    return sorted(out, key=lambda seat: clock["remaining"][seat])
+    out = sorted(out, key=lambda seat: clock["since"] + clock["remaining"][seat])
+    late = first_move_late(clock, now)
+    if late and (
+        not out or clock["first_move"]["deadline"] <= clock["since"] + clock["remaining"][out[0]]
+    ):
+        return late + out
+    return out + late
+
+
+def aborts_on_expiry(clock: dict | None, seat: int, num_players: int) -> bool:
+    """Whether ``seat``'s expiry aborts the game (it missed its first-move deadline while
+    fewer than two seats had moved) instead of timing it out."""
+    first_move = (clock or {}).get("first_move")
+    if not first_move or seat not in first_move["seats"]:
+        return False
+    return num_players - len(first_move["seats"]) < 2
 
 
 def data(time_control: dict | None, clock: dict | None, deadline, now: float) -> dict | None:
@@ -185,9 +264,15 @@ def data(time_control: dict | None, clock: dict | None, deadline, now: float) ->
             "deadline": None,
             "initial": float(time_control["initial"]) if limit is None else limit,
         }
+    first_move = clock.get("first_move")
     return {
         "time_control": time_control,
         "remaining": [round(value, 3) for value in remaining_at(clock, now)],
         "running": list(clock["running"]),
         "deadline": None if deadline is None else epoch(deadline),
+        "first_move": (
+            {"seats": sorted(first_move["seats"]), "deadline": first_move["deadline"]}
+            if first_move
+            else None
+        ),
     }

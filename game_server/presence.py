@@ -47,7 +47,7 @@ from django.utils import timezone
 from . import clocks
 from .models import Connection, Game, Seat, ServerLease
 from .protocol import LIVE_CHANNELS, encode
-from .seating import display_name
+from .seating import account_name, display_name
 
 INTERVAL = 0.5  # seconds
 # Identifies this process in Connection rows; game_server's serve command sets it to
@@ -60,6 +60,26 @@ logger = logging.getLogger(__name__)
 # coalesced presence has been read: its players' connections or its spectators changed.
 # The lobby's live-game directory listens (lobby/signals.py), so it is coalesced too.
 presence_changed = Signal()
+
+
+#: ``(kind, user_ids) -> {user_id: rating}`` callables registered by higher apps in their
+#: ``AppConfig.ready`` (the lobby's ratings), as ``security.BEARER_AUTHENTICATORS``: the
+#: ``rating`` of each PLAYER. This module never imports the app that fills it.
+PLAYER_RATINGS: list = []
+
+
+def player_ratings(kind: str, user_ids: list[int]) -> dict[int, int]:
+    """Each user's rating in ``kind`` as the registered providers see it (the first that
+    answers for a user wins); nothing without a provider."""
+    found: dict[int, int] = {}
+    for provider in PLAYER_RATINGS:
+        try:
+            answer = provider(kind, [uid for uid in user_ids if uid not in found])
+        except Exception:
+            logger.exception("player ratings of %s: %r failed", kind, provider)
+            continue
+        found.update({uid: value for uid, value in answer.items() if uid not in found})
+    return found
 
 
 # A row younger than this may belong to a socket still being admitted: never reconciled.
@@ -229,12 +249,15 @@ def away(game: Game, seats=None, connected=None) -> dict[int, tuple[float, float
 
 
 def players(game_id: str) -> list[dict]:
-    """Seat index, display name, connected flag and away times of every seat (free seats
-    included)."""
+    """Seat index, display name, account name, rating, connected flag and away times of
+    every seat (free seats included)."""
     game = Game.objects.get(pk=game_id)
-    seats = {s.index: s for s in Seat.objects.filter(game_id=game_id).select_related("user")}
+    rows = Seat.objects.filter(game_id=game_id).select_related("user", "user__profile")
+    seats = {s.index: s for s in rows}
     connected = connected_seats(game_id)
     gone = away(game, seats, connected)
+    users = [s.user_id for s in seats.values() if s.user_id is not None]
+    ratings = player_ratings(game.kind, users) if users and PLAYER_RATINGS else {}
     result = []
     for index in range(game.num_players):
         seat = seats.get(index)
@@ -249,6 +272,8 @@ def players(game_id: str) -> list[dict]:
             {
                 "seat": index,
                 "name": name,
+                "username": account_name(seat.user) if seat is not None else None,
+                "rating": ratings.get(seat.user_id) if seat is not None else None,
                 "taken": seat is not None,
                 "bot": (seat.bot or None) if seat is not None else None,
                 "connected": index in connected,

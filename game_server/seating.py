@@ -214,7 +214,11 @@ def take_seat(
             game.started_at = timezone.now()
             running = engine.get(game.kind).to_move(state.load_state(game))
             game.clock, game.deadline = clocks.start(
-                game.time_control, game.num_players, running, game.started_at.timestamp()
+                game.time_control,
+                game.num_players,
+                running,
+                game.started_at.timestamp(),
+                first_move=settings.FIRST_MOVE_SECONDS,
             )
             game.save(update_fields=["status", "started_at", "clock", "deadline"])
     return seat, token

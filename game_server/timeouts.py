@@ -138,13 +138,10 @@ def claim_win(game_id: str, seat: int, request_id: str | None = None) -> actions
         raise Rejected(Code.GRACE_PERIOD, f"the grace period ends in {max(0.0, first - now):.1f} s")
     version = game.version
     if version < 2:
+        # Stored for the seat that left (as a first-move abort is for the late seat), so
+        # the update names who left, not who claimed.
         return actions.submit_action(
-            game_id,
-            seat,
-            {"action": engine.ABORT},
-            version,
-            request_id or f"abort:{version}",
-            by_server=True,
+            game_id, over[0], {"action": engine.ABORT}, version, f"abort:{version}", by_server=True
         )
     return actions.submit_action(
         game_id, over[0], {"action": engine.ABANDON}, version, f"abandon:{version}", by_server=True

@@ -118,6 +118,39 @@ def apply_game(game_id: str) -> list[RatingChange]:
     return changes
 
 
+def player_ratings(kind: str, user_ids: list[int]) -> dict[int, int]:
+    """``{user id: rating}`` in ``kind`` (1500 for a user never rated in it): the
+    ``rating`` beside each name on the game page (``game_server.presence.PLAYER_RATINGS``)."""
+    rows = Rating.objects.filter(kind=kind, user_id__in=user_ids).values_list("user_id", "mu")
+    found = dict(rows)
+    return {uid: round(found.get(uid, MODEL.mu)) for uid in user_ids}
+
+
+def game_changes(game_id: str) -> dict | None:
+    """The rating changes of a game by seat (``GET /api/lobby/games/<id>/ratings``); a
+    finished rated game not rated yet is rated now (:func:`apply_game` is idempotent).
+    None for an unknown game."""
+    game = Game.objects.filter(pk=game_id).first()
+    if game is None:
+        return None
+    changes = list(RatingChange.objects.filter(game=game))
+    if not changes and rated_seats(game):
+        changes = apply_game(game.pk)
+    seats = dict(Seat.objects.filter(game=game).values_list("user_id", "index"))
+    entries = [
+        {
+            "seat": seats.get(change.user_id),
+            "user": change.user_id,
+            "before": round(change.mu_before),
+            "after": round(change.mu_after),
+            "change": round(change.mu_after) - round(change.mu_before),
+        }
+        for change in changes
+    ]
+    entries.sort(key=lambda entry: (entry["seat"] is None, entry["seat"]))
+    return {"game": game.pk, "rated": game.rated, "status": game.status, "changes": entries}
+
+
 def rating_data(rating: Rating, position: int | None = None) -> dict:
 
     profile = getattr(rating.user, "profile", None)

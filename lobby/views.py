@@ -47,6 +47,14 @@ def rating_history(request, user_id: int):
 
 
 @api("GET")
+def game_ratings(request, game_id: str):
+    found = ratings.game_changes(game_id)
+    if found is None:
+        raise Rejected(Code.NOT_FOUND, f"no game {game_id!r}")
+    return JsonResponse(found)
+
+
+@api("GET")
 def live_directory(request):
     return JsonResponse(directory.snapshot())
 

@@ -159,17 +159,30 @@ def test_lobby_time_control_picker_goes_with_the_table(new_page, artifacts):
         page.wait_for_url(GAME_URL)
         wait_ready(page)
         expect(page.locator("#status .tc")).to_have_text("3+2")
-        expect(clock(page, 0)).to_have_attribute("data-running", "1")
+        # As on Lichess, no bank runs before the first moves (docs/protocol.md "First
+        # moves"): White has a first-move countdown instead.
+        expect(clock(page, 0)).to_have_attribute("data-running", "0")
         expect(clock(page, 1)).to_have_text("3:00")
-        expect(clock(page, 0)).to_have_text(re.compile(r"^(3:00|2:5\d)$"))
-    # White moves: the increment is added to White's bank and Black's clock starts.
+        expect(clock(page, 0)).to_have_text("3:00")
+        expect(page.locator('.tag.first-move[data-first-move="0"]')).to_be_visible()
+    # White moves: Black gets its first-move countdown; still no bank runs.
     creator.click('[data-square="e2"]')
     creator.click('[data-square="e4"]')
     for page in (creator, joiner):
         wait_version(page, 1)
-        expect(clock(page, 1)).to_have_attribute("data-running", "1")
+        expect(clock(page, 1)).to_have_attribute("data-running", "0")
         expect(clock(page, 0)).to_have_attribute("data-running", "0")
-        expect(clock(page, 0)).to_have_text(re.compile(r"^3:0[0-2]$"))
+        expect(clock(page, 0)).to_have_text("3:00")
+        expect(page.locator('.tag.first-move[data-first-move="1"]')).to_be_visible()
+        expect(page.locator('.tag.first-move[data-first-move="0"]')).to_be_hidden()
+    # Black replies: White's bank starts.
+    joiner.click('[data-square="e7"]')
+    joiner.click('[data-square="e5"]')
+    for page in (creator, joiner):
+        wait_version(page, 2)
+        expect(clock(page, 0)).to_have_attribute("data-running", "1")
+        expect(clock(page, 1)).to_have_attribute("data-running", "0")
+        expect(page.locator(".tag.first-move:visible")).to_have_count(0)
     joiner.wait_for_timeout(1200)
     joiner.screenshot(path=str(artifacts / "game-clocks.png"))
     # The choice is remembered for the next visit.
@@ -226,3 +239,44 @@ def test_grace_countdown_then_claim_the_win(new_page, short_grace_url, artifacts
         )
         expect(page.locator("#away")).to_be_hidden()
     expect(x.locator("#banner .result")).to_have_text("You won!")
+
+
+@pytest.fixture(scope="module")
+def short_first_move_url(tmp_path_factory):
+    """A server of its own where a first move must be made within 4 seconds."""
+    directory = tmp_path_factory.mktemp("first-move-db")
+    env = {**sqlite_env(directory / "db.sqlite3"), "FIRST_MOVE_SECONDS": "4"}
+    server = Server(env, directory / "server.log").start()
+    yield server.url
+    server.stop()
+
+
+def test_the_clock_waits_for_the_first_move_then_the_game_is_aborted(
+    new_page, short_first_move_url, artifacts
+):
+    white, black = new_page(), new_page()
+    tc = {"kind": "fischer", "initial": 60, "increment": 1}
+    url = create_game(white, short_first_move_url, kind="chess", time_control=tc)
+    white.goto(url)
+    wait_ready(white)
+    black.goto(url)
+    wait_ready(black)
+    black.click("#btn-join")
+    for page in (white, black):
+        expect(page.locator("#game-page")).to_have_attribute("data-status", "active")
+        countdown = page.locator('.tag.first-move[data-first-move="0"]')
+        expect(countdown).to_be_visible()
+        expect(countdown).to_contain_text("first move")
+    white.wait_for_timeout(1500)
+    for page in (white, black):  # nobody's clock ran while White thought
+        for seat in (0, 1):
+            expect(clock(page, seat)).to_have_text("1:00")
+            expect(clock(page, seat)).to_have_attribute("data-running", "0")
+    white.screenshot(path=str(artifacts / "clocks-first-move.png"))
+    # White never moves: the server aborts the game (no result, not rated).
+    for page in (white, black):
+        expect(page.locator("#game-page")).to_have_attribute("data-status", "aborted")
+        expect(page.locator("#banner .result")).to_have_text("Game aborted")
+        expect(page.locator("#banner .reason")).to_contain_text("did not make a first move")
+        expect(page.locator(".tag.first-move:visible")).to_have_count(0)
+    expect(white.locator("#banner .reason")).to_contain_text("You did not make a first move")

@@ -424,3 +424,110 @@ def test_flip_browse_the_moves_and_mute(new_page):
     wait_ready(black)
     expect(black.locator("#btn-mute")).to_have_text("Sound off")
     expect(black.locator("#announce")).to_be_attached()
+
+
+# ---------------------------------------------------------------------------- premoves
+def premove_squares(page) -> list[str]:
+    cells = page.locator(".sq8 .cell.premove")
+    return sorted(cells.evaluate_all("cs => cs.map((c) => c.dataset.square)"))
+
+
+def test_chess_premove_is_sent_on_your_turn_and_cancelled_by_a_click_or_right_click(
+    new_page, artifacts
+):
+    a, b = new_page(), new_page()
+    start_table(a, b, "chess")
+    white, black = by_seat(a, b)
+    wait_my_turn(white)
+    white.mouse.click(*square(white, "e2"))
+    white.mouse.click(*square(white, "e4"))
+    wait_version(black, 1)
+
+    # While Black thinks, White queues Ng1-f3 with two clicks: drawn, not sent.
+    white.mouse.click(*square(white, "g1"))
+    white.mouse.click(*square(white, "f3"))
+    assert premove_squares(white) == ["f3", "g1"]
+    white.screenshot(path=str(artifacts / "premove.png"))
+    wait_my_turn(black)
+    black.mouse.click(*square(black, "e7"))
+    black.mouse.click(*square(black, "e5"))
+    # Black's move arrives: the premove goes out at once, and it is Black's turn again.
+    for page in (white, black):
+        wait_version(page, 3)
+    assert move_list(white)[-1] == "Nf3"
+    assert premove_squares(white) == []
+
+    # A premove dragged with the mouse, then cancelled by a right-click.
+    drag(white, "f1", "c4")
+    assert premove_squares(white) == ["c4", "f1"]
+    white.mouse.click(*square(white, "h4"), button="right")
+    assert premove_squares(white) == []
+    # One by clicks, cancelled by a click elsewhere (an empty square).
+    white.mouse.click(*square(white, "d2"))
+    white.mouse.click(*square(white, "d4"))
+    assert premove_squares(white) == ["d2", "d4"]
+    white.mouse.click(*square(white, "a6"))
+    assert premove_squares(white) == []
+    # A premove that is not legal when the turn comes (e4-e5 is blocked) is dropped.
+    white.mouse.click(*square(white, "e4"))
+    white.mouse.click(*square(white, "e5"))
+    assert premove_squares(white) == ["e4", "e5"]
+    wait_my_turn(black)
+    black.mouse.click(*square(black, "b8"))
+    black.mouse.click(*square(black, "c6"))
+    wait_version(white, 4)
+    wait_my_turn(white)
+    white.wait_for_timeout(500)
+    wait_version(white, 4)  # nothing was sent
+    assert premove_squares(white) == []
+    expect(white.locator("#message")).to_be_hidden()
+    # The turn is White's: moving works as usual.
+    white.mouse.click(*square(white, "f1"))
+    white.mouse.click(*square(white, "c4"))
+    for page in (white, black):
+        wait_version(page, 5)
+    assert move_list(black)[-1] == "Bc4"
+
+
+# ---------------------------------------------------------------------------- ratings
+def test_ratings_beside_the_names_profile_links_and_the_rating_change(new_page, artifacts):
+    import secrets
+
+    from .test_accounts import PASSWORD, play_first_mover_wins
+
+    alice, bob = new_page(), new_page()
+    username = f"ann_{secrets.token_hex(3)}"
+    alice.goto("/")  # a guest session first
+    expect(alice.locator("#conn")).to_have_attribute("data-state", "open")
+    alice.goto("/accounts/signup/")
+    alice.fill("#id_username", username)
+    alice.fill("#id_password1", PASSWORD)
+    alice.fill("#id_password2", PASSWORD)
+    alice.click("#signup-form button[type=submit]")
+    alice.wait_for_url(re.compile(r"/$"))
+    start_table(alice, bob, "tictactoe")  # rated: the lobby's default
+    alice_seat, bob_seat = seat_of(alice), seat_of(bob)
+    for page in (alice, bob):
+        for seat in (0, 1):
+            expect(page.locator(f'.rating[data-rating="{seat}"]')).to_have_text("1500")
+        # The account's name links to its profile; the guest's is plain text.
+        link = page.locator(f'.player[data-seat="{alice_seat}"] a.pname')
+        expect(link).to_have_attribute("href", f"/@/{username}/")
+        expect(link).to_have_text(username)
+        expect(page.locator(f'.player[data-seat="{bob_seat}"] a.pname')).to_have_count(0)
+    play_first_mover_wins([alice, bob])
+    winner = alice if alice_seat == 0 else bob
+    loser = bob if winner is alice else alice
+    for page in (alice, bob):
+        expect(page.locator("#banner .rating-line")).to_have_count(2)
+        expect(page.locator('.rating-change[data-rating-change="0"]')).to_have_text(
+            re.compile(r"^\+\d+$")
+        )
+        expect(page.locator('.rating-change[data-rating-change="1"]')).to_have_text(
+            re.compile(r"^−\d+$")
+        )
+    expect(winner.locator("#banner .rating-line", has_text="Your rating")).to_have_text(
+        re.compile(r"^Your rating: 1500 → 1\d{3} \(\+\d+\)$")
+    )
+    expect(loser.locator("#banner .rating-line", has_text="Your rating")).to_contain_text("−")
+    winner.screenshot(path=str(artifacts / "rating-change.png"))

@@ -50,3 +50,42 @@ def test_leaderboard_and_history(client):
     assert len(history) == 2 and history[0]["before"] == history[1]["after"]
     bad = client.get("/api/lobby/leaderboard?kind=nosuch")
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "unknown_game"
+
+
+def test_players_carry_their_rating_and_username_and_games_their_rating_changes(client):
+    from game_server import presence, seating
+
+    ann, guest = make_user("ann"), seating.create_guest()
+    game = finished_game([ann, guest])  # ann (seat 0) wins
+    changes = client.get(f"/api/lobby/games/{game.pk}/ratings").json()
+    assert changes["rated"] is True and changes["status"] == "finished"
+    assert [c["seat"] for c in changes["changes"]] == [0, 1]
+    won, lost = changes["changes"]
+    assert won["user"] == ann.pk and won["before"] == 1500 and won["change"] > 0
+    assert won["after"] == won["before"] + won["change"] and lost["change"] < 0
+    # The next game shows the ratings after it beside the names, and who has a profile.
+    again, _ = start_game("tictactoe", {}, [Player(user=ann), Player(user=guest)], rated=True)
+    players = presence.players(again.pk)
+    assert [p["rating"] for p in players] == [won["after"], lost["after"]]
+    assert [p["username"] for p in players] == ["ann", None]  # guests have no profile
+    # Casual games show ratings too but change none; unknown games are 404.
+    casual = finished_game([ann, make_user("bea")], rated=False)
+    answer = client.get(f"/api/lobby/games/{casual.pk}/ratings").json()
+    assert answer == {"game": casual.pk, "rated": False, "status": "finished", "changes": []}
+    assert [p["rating"] for p in presence.players(casual.pk)] == [won["after"], 1500]
+    missing = client.get("/api/lobby/games/nosuch/ratings")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+
+
+def test_a_rated_game_not_rated_yet_is_rated_by_the_changes_request(client):
+    from unittest import mock
+
+    with mock.patch.object(ratings, "apply_game", wraps=ratings.apply_game) as spy:
+        spy.side_effect = lambda game_id: []  # the commit hook "missed" it
+        game = finished_game([make_user(), make_user()])
+    assert not RatingChange.objects.filter(game=game).exists()
+    answer = client.get(f"/api/lobby/games/{game.pk}/ratings").json()
+    assert len(answer["changes"]) == 2
+    assert RatingChange.objects.filter(game=game).count() == 2
+    client.get(f"/api/lobby/games/{game.pk}/ratings")
+    assert RatingChange.objects.filter(game=game).count() == 2  # once

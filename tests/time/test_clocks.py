@@ -73,3 +73,50 @@ def test_correspondence_counts_days_per_move():
     clock, deadline = clocks.advance(tc, clock, 1, True, [0], now=86400.0)
     assert deadline.timestamp() == pytest.approx(3 * 86400)
     assert clocks.is_correspondence(tc) and not clocks.is_correspondence(None)
+
+
+def test_fischer_banks_start_after_each_sides_first_move():
+    tc = clocks.parse({"kind": "fischer", "initial": 60, "increment": 5})
+    clock, deadline = clocks.start(tc, 2, [0], now=1000.0, first_move=30)
+    # No bank runs: seat 0 has 30 s for its first move, else the game is aborted.
+    assert clock["running"] == [] and deadline.timestamp() == pytest.approx(1030.0)
+    assert clock["first_move"]["seats"] == [0, 1] and clock["first_move"]["waiting"] == [0]
+    assert clocks.expired_seats(clock, 1029.9) == [] and clocks.expired_seats(clock, 1030) == [0]
+    assert clocks.aborts_on_expiry(clock, 0, 2)
+    # A draw offer does not restart the first-move deadline.
+    clock, deadline = clocks.advance(tc, clock, 0, False, [0], now=1010.0)
+    assert deadline.timestamp() == pytest.approx(1030.0) and clock["remaining"] == [60.0, 60.0]
+    # Seat 0 moves: its bank is intact, seat 1 gets its own 30 s, still no bank runs.
+    clock, deadline = clocks.advance(tc, clock, 0, True, [1], now=1020.0)
+    assert clock["running"] == [] and clock["remaining"] == [60.0, 60.0]
+    assert deadline.timestamp() == pytest.approx(1050.0)
+    assert clocks.expired_seats(clock, 1050) == [1] and clocks.aborts_on_expiry(clock, 1, 2)
+    data = clocks.data(tc, clock, deadline, 1025.0)
+    assert data["first_move"] == {"seats": [1], "deadline": 1050.0}
+    assert data["remaining"] == [60.0, 60.0] and data["running"] == []
+    # Seat 1 moves: from now on the banks run as usual (the first move earns no increment).
+    clock, deadline = clocks.advance(tc, clock, 1, True, [0], now=1040.0)
+    assert "first_move" not in clock and clock["running"] == [0]
+    assert deadline.timestamp() == pytest.approx(1100.0)
+    assert clocks.data(tc, clock, deadline, 1041.0)["first_move"] is None
+    clock, deadline = clocks.advance(tc, clock, 0, True, [1], now=1050.0)
+    assert clock["remaining"] == [55.0, 60.0] and clock["running"] == [1]
+
+
+def test_first_moves_apply_to_fischer_clocks_only():
+    for tc in ({"kind": "move", "seconds": 10}, {"kind": "correspondence", "days": 1}):
+        clock, _ = clocks.start(clocks.parse(tc), 2, [0], now=0.0, first_move=30)
+        assert clock["running"] == [0] and "first_move" not in clock
+    fischer = clocks.parse({"kind": "fischer", "initial": 60, "increment": 0})
+    clock, _ = clocks.start(fischer, 2, [0], now=0.0, first_move=0)  # turned off
+    assert clock["running"] == [0] and "first_move" not in clock
+
+
+def test_many_player_first_moves_abort_only_before_two_seats_moved():
+    tc = clocks.parse({"kind": "fischer", "initial": 60, "increment": 0})
+    clock, _ = clocks.start(tc, 3, [0], now=0.0, first_move=30)
+    clock, _ = clocks.advance(tc, clock, 0, True, [1], now=1.0)
+    assert clocks.aborts_on_expiry(clock, 1, 3)
+    clock, _ = clocks.advance(tc, clock, 1, True, [2], now=2.0)
+    assert clock["running"] == [] and clocks.expired_seats(clock, 32.0) == [2]
+    assert not clocks.aborts_on_expiry(clock, 2, 3)  # two seats moved: a timeout

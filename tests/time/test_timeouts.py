@@ -34,7 +34,8 @@ def move(square, version):
     return {"type": "move", "move": square, "version": version, "request_id": f"r{version}"}
 
 
-async def test_fischer_clock_is_in_snapshots_and_updates():
+async def test_fischer_clock_is_in_snapshots_and_updates(settings):
+    settings.FIRST_MOVE_SECONDS = 0  # banks running from the start (first moves: below)
     game, tokens = await anew_game(time_control=FISCHER)
     players = [await connect(game.pk, token) for token in tokens]
     snapshot = players[0].first
@@ -211,6 +212,7 @@ def test_a_game_with_fewer_than_two_moves_is_aborted_and_unrated(settings):
     result = timeouts.claim_win(game.pk, 0, "claim")  # seat 1 never connected
     game.refresh_from_db()
     assert result.version == 2 and result.data == {"action": "abort"}
+    assert result.seat == 1  # stored for the seat that left, not the claimant
     assert game.status == "aborted" and game.outcome["reason"] == "aborted"
     assert game.outcome["winners"] == [] and game.outcome["draw"] is False
     assert ratings.apply_game(game.pk) == []
@@ -338,3 +340,85 @@ def test_lobby_requests_carry_the_time_control_into_the_game():
     with pytest.raises(protocol.Rejected) as info:
         matchmaking.parse_request("tictactoe", options={"time_control": {"kind": "x"}})
     assert info.value.code == "invalid_time_control"
+
+
+# -- first moves (Fischer clocks start after each side's first move) --------------------------
+def test_fischer_banks_wait_for_the_first_moves_and_a_missed_one_aborts():
+    users = [seating.create_guest() for _ in range(2)]
+    game = seating.create_game("tictactoe", 2, rated=True, time_control=FISCHER)
+    for user in users:
+        seating.take_seat(game, user)
+    game.refresh_from_db()
+    assert game.clock["running"] == [] and game.clock["first_move"]["waiting"] == [0]
+    left = (game.deadline - timezone.now()).total_seconds()
+    assert 28 < left <= 30  # FIRST_MOVE_SECONDS, not the 30 s bank
+    actions.submit_action(game.pk, 0, 4, 0, "a")
+    game.refresh_from_db()
+    assert game.clock["running"] == [] and game.clock["remaining"] == [30.0, 30.0]
+    assert timeouts.sweep(later(20)) == 0
+    assert timeouts.sweep(later(31)) == 1  # seat 1 never made its first move
+    game.refresh_from_db()
+    assert game.status == "aborted" and game.outcome["reason"] == "aborted"
+    last = Move.objects.get(game=game, ply=2)
+    assert last.seat == 1 and last.data == {"action": "abort"} and last.request_id == "abort:1"
+    assert ratings.apply_game(game.pk) == []  # never rated
+    assert timeouts.sweep(later(60)) == 0
+
+
+def test_after_both_first_moves_the_banks_run_and_time_out_as_before():
+    game, _ = new_game(time_control=FISCHER)
+    actions.submit_action(game.pk, 0, 4, 0, "a")
+    actions.submit_action(game.pk, 1, 0, 1, "b")
+    game.refresh_from_db()
+    assert game.clock["running"] == [0] and "first_move" not in game.clock
+    assert timeouts.sweep(later(29)) == 0
+    assert timeouts.sweep(later(31)) == 1
+    game.refresh_from_db()
+    assert game.status == "finished" and game.outcome["reason"] == "timeout"
+    assert game.outcome["winners"] == [1]
+
+
+async def test_a_first_move_after_its_deadline_is_refused_and_the_game_aborted(settings):
+    settings.FIRST_MOVE_SECONDS = 0.3
+    game, tokens = await anew_game(time_control=FISCHER)
+    players = [await connect(game.pk, token) for token in tokens]
+    clock = players[0].first["clock"]
+    assert clock["running"] == [] and clock["first_move"]["seats"] == [0, 1]
+    assert clock["first_move"]["deadline"] == pytest.approx(clock["deadline"])
+    await asyncio.sleep(0.4)
+    await players[0].send(move(4, 0))
+    reject = await players[0].expect("reject", skip=("update",))
+    assert reject["code"] == "out_of_time"
+    for player in players:
+        update = await player.expect("update")
+        assert update["action"] == "abort" and update["status"] == "aborted"
+        assert update["clock"]["first_move"] is None and update["clock"]["deadline"] is None
+    for player in players:
+        await player.close()
+
+
+def test_two_sweepers_store_a_first_move_abort_exactly_once(monkeypatch):
+    game, _ = new_game(time_control=FISCHER)
+    barrier = threading.Barrier(2)
+    real_submit = actions.submit_action
+
+    def submit_together(*args, **kwargs):
+        barrier.wait(10)
+        return real_submit(*args, **kwargs)
+
+    monkeypatch.setattr(actions, "submit_action", submit_together)
+
+    def sweeper():
+        try:
+            timeouts.sweep(later(31))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sweeper) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert list(Move.objects.filter(game=game).values_list("ply", "data")) == [
+        (1, {"action": "abort"})
+    ]

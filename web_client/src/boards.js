@@ -372,11 +372,65 @@ class SquareBoard extends BaseBoard {
 const GLYPHS = { k: "♚", q: "♛", r: "♜", b: "♝", n: "♞", p: "♟" };
 const PIECE_NAMES = { k: "king", q: "queen", r: "rook", b: "bishop", n: "knight", p: "pawn" };
 
+// Premoves (as on Lichess): while the opponent thinks (`opts.premove`), a player may
+// pick one of its pieces and a square, by clicks or a drag; the move is kept (drawn on
+// the board) and sent as soon as it is this player's turn if it is legal then (a pawn
+// reaching the last rank becomes a queen), else dropped. A click anywhere else on the
+// board, a right-click or Escape cancels it. Nothing is checked before the turn comes.
 class ChessBoard extends SquareBoard {
   constructor(root, opts) {
     super(root, opts, { label: "Chess board", cls: "chess" });
     this.selected = null;
     this.promotion = null;
+    this.premove = null; // "e2e4": the queued move, from and to squares
+  }
+
+  render(view, opts = {}) {
+    super.render(view, opts);
+    if (!this.premove) return;
+    if (this.opts.interactive) queueMicrotask(() => this.playPremove());
+    else if (!this.opts.premove) this.setPremove(null); // the game is over, or browsing
+  }
+
+  premoving() {
+    return Boolean(this.opts.premove) && !this.opts.interactive;
+  }
+
+  isOwn(piece) {
+    return Boolean(piece) && isWhitePiece(piece) === (this.opts.seat !== 1);
+  }
+
+  setPremove(move) {
+    this.premove = move;
+    this.root.dataset.premove = move || "";
+    if (this.view) this.draw();
+  }
+
+  // The player's turn came: send the queued move if it is legal now.
+  playPremove() {
+    const queued = this.premove;
+    if (!queued || !this.opts.interactive) return;
+    this.setPremove(null);
+    const candidates = this.legal.filter((m) => typeof m === "string" && m.slice(0, 4) === queued);
+    if (candidates.length) this.attempt(candidates.find((m) => m.length === 4 || m[4] === "q") || candidates[0]);
+  }
+
+  premoveClick(name) {
+    const { board } = parseFen(this.fen());
+    const from = this.selected;
+    this.selected = null;
+    if (from && name !== from && !this.isOwn(board[name])) {
+      this.setPremove(from + name);
+      return;
+    }
+    if (name !== from && this.isOwn(board[name])) this.selected = name;
+    this.setPremove(null); // a click elsewhere cancels the premove
+  }
+
+  cancel() {
+    this.premove = null;
+    this.root.dataset.premove = "";
+    super.cancel();
   }
 
   squareInfo(row, col) {
@@ -394,6 +448,7 @@ class ChessBoard extends SquareBoard {
   }
 
   canPickUp(name) {
+    if (this.premoving()) return this.isOwn(parseFen(this.fen()).board[name]);
     return this.movesFrom(name).length > 0;
   }
 
@@ -406,6 +461,10 @@ class ChessBoard extends SquareBoard {
   }
 
   clickSquare(name) {
+    if (this.premoving()) {
+      this.premoveClick(name);
+      return;
+    }
     const { board, turn } = parseFen(this.fen());
     const selected = this.selected;
     this.selected = null;
@@ -513,6 +572,7 @@ class ChessBoard extends SquareBoard {
     const movable = new Set(this.legal.map((m) => String(m).slice(0, 2)));
     const last = uciSquares(this.view.position.last_move);
     const checkSquare = this.view.position.check ? kingSquare(board, turn) : null;
+    const queued = this.premove ? [this.premove.slice(0, 2), this.premove.slice(2, 4)] : [];
     for (const cell of this.cells) {
       const name = cell.info.name;
       const piece = board[name];
@@ -529,6 +589,7 @@ class ChessBoard extends SquareBoard {
       cell.classList.toggle("movable", movable.has(name));
       cell.classList.toggle("last", last.includes(name));
       cell.classList.toggle("check", checkSquare === name);
+      cell.classList.toggle("premove", queued.includes(name));
     }
   }
 }

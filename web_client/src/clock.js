@@ -69,3 +69,13 @@ export class ServerClock {
     return now + (this.offset ?? fallbackOffset);
   }
 }
+
+// The first-move countdown of a Fischer game (docs/protocol.md "First moves"): seconds
+// `seat` has left at `serverNow` to make its first move, or null when it is not waiting
+// for one (it moved already, it is not to move, or the game has no such rule).
+export function firstMoveLeft(clock, status, toMove, seat, serverNow) {
+  const first = clock?.first_move;
+  if (!first || status !== STATUS.ACTIVE || typeof first.deadline !== "number") return null;
+  if (!first.seats.includes(seat) || !(toMove || []).includes(seat)) return null;
+  return Math.max(0, first.deadline - serverNow);
+}

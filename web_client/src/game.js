@@ -8,7 +8,7 @@
 // the lobby socket opened for rematches), which are not state.
 
 import { createBoard } from "./boards.js";
-import { clockRuns } from "./clock.js";
+import { clockRuns, firstMoveLeft } from "./clock.js";
 import { api, copyText, me, setConnectionState, setupNameButton, toast } from "./common.js";
 import { h } from "./dom.js";
 import { bottomSeat, formatClock, fullTime, resultText, SEAT_STYLE, seatStyle, timeControlLabel } from "./format.js";
@@ -41,6 +41,7 @@ const store = createStore({
   browsing: null, // {ply, view} while the player looks at an earlier position, else null
   history: null, // replay.json plies of this game (fetched when browsing), with its version
   muted: false, // sounds off (remembered by the browser)
+  ratingChanges: null, // GET /api/lobby/games/<id>/ratings once a rated game is over
 });
 const socket = new GameSocket(gameId, store);
 const sounds = createSounds();
@@ -158,6 +159,7 @@ function render() {
   const s = store.state;
   const view = s.view;
   if (!view) return;
+  if (s.clock?.first_move?.deadline) ui.firstMove = s.clock.first_move;
   const kind = view.game;
   if (!ui.board || ui.boardKind !== kind) {
     ui.boardKind = kind;
@@ -175,6 +177,8 @@ function render() {
   ui.board.render(browsing ? browsing.view : view, {
     seat: s.seat,
     interactive: myTurn && !s.busy && !browsing,
+    // Chess premoves while the opponent thinks (boards.js ChessBoard).
+    premove: kind === "chess" && isPlaying() && !myTurn && !browsing,
     lastMove: browsing ? browsing.lastMove : lastMoveData(s.moves),
     names: names(),
     flipped: s.flipped,
@@ -234,13 +238,74 @@ function playerChip(seat) {
       title: bot ? "computer player" : here ? "connected" : "not connected",
       "data-connected": here ? "1" : "0",
     }),
-    h("span", { class: "pname", text: player?.name || (player?.taken ? `Seat ${seat + 1}` : "Open seat") }),
+    nameElement(player, seat),
+    typeof player?.rating === "number" ? h("span", { class: "rating", "data-rating": seat, title: "rating", text: String(player.rating) }) : null,
+    ratingChangeElement(seat),
     seat === s.seat ? h("span", { class: "you", text: "(you)" }) : null,
     toMove ? h("span", { class: "to-move-tag", text: "to move" }) : null,
     score ? h("span", { class: "score", "data-score": seat, title: score.label, text: score.text }) : null,
     offered ? h("span", { class: "tag", text: "offers a draw" }) : null,
     h("span", { class: "tag away", "data-grace": seat, hidden: "" }),
+    s.clock ? h("span", { class: "tag first-move", "data-first-move": seat, hidden: "" }) : null,
     clockElement(seat),
+  );
+}
+
+// A player's name: a link to the profile page for accounts (PLAYER.username).
+function nameElement(player, seat) {
+  const text = player?.name || (player?.taken ? `Seat ${seat + 1}` : "Open seat");
+  if (!player?.username) return h("span", { class: "pname", text });
+  return h("a", { class: "pname", href: `/@/${encodeURIComponent(player.username)}/`, target: "_blank", rel: "noopener", text });
+}
+
+// ------------------------------------------------------------------ ratings
+// A rated game that is over: what it did to each player's rating (docs/protocol.md,
+// "Ratings and HTTP API"), fetched once (and once more if the server had not rated it yet).
+function ratingChange(seat) {
+  return store.state.ratingChanges?.changes.find((c) => c.seat === seat) || null;
+}
+
+function signed(n) {
+  return n > 0 ? `+${n}` : n < 0 ? `−${-n}` : "±0";
+}
+
+function ratingChangeElement(seat) {
+  const change = ratingChange(seat);
+  if (!change) return null;
+  const kind = change.change > 0 ? "up" : change.change < 0 ? "down" : "same";
+  return h("span", { class: `rating-change ${kind}`, "data-rating-change": seat, title: "rating change", text: signed(change.change) });
+}
+
+async function fetchRatingChanges(attempt = 0) {
+  try {
+    const data = await api(`/api/lobby/games/${encodeURIComponent(gameId)}/ratings`);
+    if (!data.changes.length && attempt < 2) {
+      setTimeout(() => fetchRatingChanges(attempt + 1), 1500);
+      return;
+    }
+    store.update({ ratingChanges: data });
+  } catch (e) {
+    console.warn("no rating changes", e);
+  }
+}
+
+function wantRatingChanges() {
+  const s = store.state;
+  if (ui.ratingsAsked || s.status !== STATUS.FINISHED || !s.game?.rated) return;
+  ui.ratingsAsked = true;
+  fetchRatingChanges();
+}
+
+function ratingLines() {
+  const changes = store.state.ratingChanges?.changes || [];
+  if (!changes.length) return null;
+  const mine = isSeated() ? store.state.seat : null;
+  return h(
+    "div",
+    { class: "rating-changes" },
+    ...changes.map((c) =>
+      h("span", { class: "rating-line", "data-seat": c.seat, text: `${c.seat === mine ? "Your rating" : nameOf(c.seat)}: ${c.before} → ${c.after} (${signed(c.change)})` }),
+    ),
   );
 }
 
@@ -306,10 +371,24 @@ function graceLeft(player) {
   return Math.max(0, player.grace_until - socket.serverNow());
 }
 
+// A Fischer game's seat that has not made its first move yet (docs/protocol.md "First
+// moves"): its bank waits, and a countdown says how long it has before the game is aborted.
+function firstMoveSeconds(seat) {
+  const s = store.state;
+  return firstMoveLeft(s.clock, s.status, s.view?.to_move, seat, socket.serverNow());
+}
+
 function tickClocks() {
   if (!store.state.view) return;
   lowTimeWarning();
   for (const el of document.querySelectorAll(".clock[data-clock]")) updateClock(el, Number(el.dataset.clock));
+  for (const el of document.querySelectorAll(".tag.first-move[data-first-move]")) {
+    const left = firstMoveSeconds(Number(el.dataset.firstMove));
+    el.hidden = left === null;
+    if (left === null) continue;
+    const text = `first move · ${formatClock(left)}`;
+    if (el.textContent !== text) el.textContent = text;
+  }
   const away = new Map(awaySeats().map((p) => [p.seat, p]));
   for (const el of document.querySelectorAll(".tag.away[data-grace]")) {
     const player = away.get(Number(el.dataset.grace));
@@ -386,7 +465,7 @@ function lowTimeWarning() {
 setInterval(() => {
   const s = store.state;
   if (s.status !== STATUS.ACTIVE) return;
-  if (s.clock?.running?.length || awaySeats().length) tickClocks();
+  if (s.clock?.running?.length || s.clock?.first_move || awaySeats().length) tickClocks();
 }, 100);
 
 function renderStrips(kind) {
@@ -575,6 +654,10 @@ function outcomeText() {
   const culprit = (action) => culpritSeat(s.moves, outcome, n, action);
   if (s.status === STATUS.ABORTED || outcome?.reason === "aborted") {
     const seat = culprit(ACTIONS.ABORT);
+    const first = ui.firstMove; // the last first-move countdown this page saw
+    if (seat !== null && seat !== undefined && first?.seats.includes(seat) && socket.serverNow() >= first.deadline - 1) {
+      return { title: "Game aborted", reason: `${who(seat)} did not make a first move in time. No result, not rated.`, kind: "aborted" };
+    }
     const left = seat === null || seat === undefined ? "A player left" : `${who(seat)} left`;
     return { title: "Game aborted", reason: `${left} before the game got going. No result, not rated.`, kind: "aborted" };
   }
@@ -597,9 +680,11 @@ function renderBanner() {
     return;
   }
   const result = outcomeText();
+  wantRatingChanges();
   el.replaceChildren(
     h("strong", { class: "result", text: result.title }),
     h("span", { class: "reason", text: result.reason }),
+    ratingLines(),
     h(
       "div",
       {},
@@ -712,7 +797,9 @@ function rematchLabel() {
 function onAction(entry) {
   const s = store.state;
   if (entry.action !== ACTIONS.MOVE && ACTION_TEXT[entry.action]) {
-    addChat({ text: `${nameOf(entry.seat)} ${ACTION_TEXT[entry.action]}.`, cls: "sys" });
+    const late = entry.action === ACTIONS.ABORT && ui.firstMove?.seats.includes(entry.seat) && socket.serverNow() >= ui.firstMove.deadline - 1;
+    const text = late ? "did not make a first move: the game is aborted" : ACTION_TEXT[entry.action];
+    addChat({ text: `${nameOf(entry.seat)} ${text}.`, cls: "sys" });
   }
   if (entry.catchUp) return;
   if (entry.action === ACTIONS.MOVE) {

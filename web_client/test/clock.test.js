@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { clockRuns, remainingSeconds, ServerClock } from "../src/clock.js";
+import { clockRuns, firstMoveLeft, remainingSeconds, ServerClock } from "../src/clock.js";
 
 const clock = { time_control: { kind: "move", seconds: 30 }, remaining: [30, 12.5], running: [1], deadline: 1000 };
 
@@ -23,6 +23,17 @@ test("no clock, and a waiting game's initial allowance", () => {
   assert.equal(remainingSeconds(null, "active", 0, 0, 0), null);
   const waiting = { time_control: clock.time_control, remaining: null, running: [], deadline: null, initial: 30 };
   assert.equal(remainingSeconds(waiting, "waiting", 0, 0, 0), 30);
+});
+
+test("a Fischer game waits for first moves: a countdown for the seat to move only", () => {
+  const fischer = { time_control: { kind: "fischer", initial: 180, increment: 2 }, remaining: [180, 180], running: [], deadline: 1030, first_move: { seats: [0, 1], deadline: 1030 } };
+  assert.ok(!clockRuns(fischer, "active", 0), "the bank does not run before the first move");
+  assert.equal(remainingSeconds(fischer, "active", 0, 1010, 1000), 180);
+  assert.equal(firstMoveLeft(fischer, "active", [0], 0, 1010), 20);
+  assert.equal(firstMoveLeft(fischer, "active", [0], 1, 1010), null, "not to move");
+  assert.equal(firstMoveLeft(fischer, "active", [0], 0, 1040), 0);
+  assert.equal(firstMoveLeft(fischer, "aborted", [0], 0, 1010), null);
+  assert.equal(firstMoveLeft(clock, "active", [1], 1, 1010), null, "no first-move rule");
 });
 
 test("the offset is the least delayed frame's, raised by a ping estimate", () => {
