@@ -20,7 +20,6 @@ import engine
 
 from . import actions, frames, lifecycle, limits, presence, seating, spectators, timeouts
 from .fanout import fanout
-from .models import Game
 from .protocol import (
     CloseCode,
     Code,
@@ -51,13 +50,15 @@ class GameConsumer(MsgpackWebsocketConsumer):
     joined = False
     delay = 0.0  # spectator delay (seconds) for this connection
     held = None  # spectators.Held: updates held back for a delayed spectator
+    batched = False  # an anonymous spectator: its presence row is written in a batch
 
     # -- connection ------------------------------------------------------------------------
     async def connect(self):
         self.game_id = self.scope["url_route"]["kwargs"]["game_id"]
         self.limits = limits.ConnectionLimits()
         await self.accept()
-        if not await database_sync_to_async(Game.objects.filter(pk=self.game_id).exists)():
+        game = await database_sync_to_async(spectators.game_for_connect)(self.game_id)
+        if game is None:
             await self.close(CloseCode.UNKNOWN_GAME)
             return
         token = seat_token(self.scope)
@@ -69,14 +70,20 @@ class GameConsumer(MsgpackWebsocketConsumer):
         else:
             user = self.scope.get("user")
             self.seat = await database_sync_to_async(seating.seat_for_user)(self.game_id, user)
-        admitted = await database_sync_to_async(presence.admit_game_socket)(
-            self.game_id, self.channel_name, self.seat, self.scope.get("user")
-        )
-        if not admitted:
-            await self.close(CloseCode.TOO_MANY_SOCKETS)
-            return
+        # An anonymous spectator counts against no cap: its row is written in a batch with
+        # the others arriving at the same moment (presence.RowBatch), off its own path.
+        self.batched = self.seat is None and self.is_anonymous()
+        if self.batched:
+            presence.row_batch(self.channel_layer).add(self.channel_name, self.game_id)
+        else:
+            admitted = await database_sync_to_async(presence.admit_game_socket)(
+                self.game_id, self.channel_name, self.seat, self.scope.get("user")
+            )
+            if not admitted:
+                await self.close(CloseCode.TOO_MANY_SOCKETS)
+                return
         self.present = True  # from here on, however this socket ends, its row goes
-        self.delay = await database_sync_to_async(spectators.delay_for)(self.game_id, self.seat)
+        self.delay = spectators.delay_for(game, self.seat)
         await self.join_group()
         self.joined = True
         version = query_param(self.scope, "version")
@@ -86,7 +93,8 @@ class GameConsumer(MsgpackWebsocketConsumer):
             await self.send_snapshot()
         if self.delay:
             await spectators.hold_stored(self)
-        self.announce_presence()
+        if not self.batched:  # a batch announces its games once written
+            self.announce_presence()
 
     async def join_group(self):
         """Hear the game's broadcasts through this process's fan-out (game_server.fanout),
@@ -103,6 +111,9 @@ class GameConsumer(MsgpackWebsocketConsumer):
         self.pending = None  # broadcasts that arrived meanwhile have nobody to go to
         if lifecycle.shutting_down:
             return  # this process's rows go at once at the end of the drain
+        if self.batched:
+            presence.row_batch(self.channel_layer).remove(self.channel_name, self.game_id)
+            return
         await database_sync_to_async(presence.disconnect)(self.channel_name)
         self.announce_presence()
 
@@ -182,6 +193,9 @@ class GameConsumer(MsgpackWebsocketConsumer):
         if seat is None:
             await self.close(CloseCode.FORBIDDEN)
             return
+        if self.batched:  # from now on its row is written and removed as a seat's
+            presence.row_batch(self.channel_layer).adds.pop(self.channel_name, None)
+            self.batched = False
         changed = await database_sync_to_async(presence.change_seat)(
             self.game_id, self.channel_name, seat, self.scope.get("user")
         )

@@ -194,6 +194,7 @@ def install_graceful_shutdown(server, drain_timeout: float = DRAIN_TIMEOUT) -> N
     async def shut_down():
         global shutting_down
         shutting_down = True  # consumers leave their presence rows to the bulk removal
+        presence.draining = True
         stop_listening()
         closed = await close_all(CLOSE_RECONNECT, drain_timeout)
         logger.warning("SIGTERM: closed %d WebSockets with %d", closed, CLOSE_RECONNECT)

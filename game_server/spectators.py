@@ -59,15 +59,17 @@ def hold(consumer, held: Held | None, frame: bytes, delay: float) -> Held:
     return held
 
 
-def delay_for(game_id: str, seat: int | None) -> float:
+def delay_for(game: Game | None, seat: int | None) -> float:
     """The delay of a connection: the game's spectator delay for a spectator of a game
     that is not over, else 0."""
-    if seat is not None:
-        return 0.0
-    game = Game.objects.filter(pk=game_id).only("spectator_delay", "status").first()
-    if game is None or game.over:
+    if seat is not None or game is None or game.over:
         return 0.0
     return float(game.spectator_delay)
+
+
+def game_for_connect(game_id: str) -> Game | None:
+    """What a new connection needs of its game, in one query (None: no such game)."""
+    return Game.objects.filter(pk=game_id).only("spectator_delay", "status").first()
 
 
 def stored_frames(game_id: str, after: int) -> tuple[int, list[tuple[float, bytes]]]:

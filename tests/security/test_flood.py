@@ -133,7 +133,10 @@ async def test_a_flooding_socket_is_closed_and_nobody_else_suffers(server):
     sent, close_code = await flooding
     growth = process.memory_info().rss - rss_before
 
-    assert close_code == 4008, (sent, close_code, server.log_tail())
+    # 4008, or 1006 when the server's TCP reset (it stops reading a flooder) overtook
+    # the close frame in the client's kernel buffer; either way the server said why:
+    assert close_code in (4008, 1006), (sent, close_code, server.log_tail())
+    assert "closing a flooding WebSocket" in server.log.read_text()
     assert growth < RSS_CEILING, f"RSS grew by {growth / 2**20:.0f} MiB"
     assert len(round_trips) == 6 and max(round_trips) < 5, round_trips
 
