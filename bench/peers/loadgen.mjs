@@ -235,8 +235,13 @@ const boardroom = (urls) => ({
   async spectate(game, index, sink) {
     const url = urls[index % urls.length];
     let seated;
-    const ready = new Promise((resolve) => (seated = resolve));
+    let refused;
+    const ready = new Promise((resolve, reject) => {
+      seated = resolve;
+      refused = reject;
+    });
     const ws = await openWs(`${wsRoot(url)}/ws/games/${game.id}/`, { origin: url });
+    ws.on('close', (code) => refused(new Error(`closed with ${code} before its snapshot`)));
     ws.on('message', (data) => {
       const at = now();
       const message = decode(data);
@@ -244,7 +249,7 @@ const boardroom = (urls) => ({
       else if (message.type === 'snapshot') seated();
       else sink.other(at);
     });
-    await ready;
+    await withTimeout(ready, 120, 'Boardroom snapshot');
     return { close: () => ws.close() };
   },
 });
@@ -411,7 +416,7 @@ async function throughput(system, config) {
   const created = await bounded(12, Array.from({ length: games }, () => () => system.newGame()));
   const tables = await bounded(25, created.map((game) => () => system.players(game)));
   const setupSeconds = now() - started;
-  await sleep(1.0); // presence settles
+  await sleep(config.quiet ?? 1.0); // presence settles
   const rtts = [];
   const acks = [];
   const errors = [];
@@ -562,7 +567,7 @@ async function crowd(system, config) {
       loadgen_cores: self(),
       server_cpu_s: cpuSeconds(pids) - cpu,
     };
-    point.settle_seconds = await audience.quiet(1.0);
+    point.settle_seconds = await audience.quiet(config.quiet ?? 1.0);
     point.rss_mb = rssBytes(pids) / 2 ** 20;
     point.kib_per_socket = (rssBytes(pids) - rssBefore) / Math.max(audience.seated, 1) / 1024;
     checkpoints.push(point);
@@ -574,6 +579,7 @@ async function crowd(system, config) {
   const last = [];
   const each = [];
   const mover = (ply) => players[ply % 2];
+  const latencyMeter = selfMeter();
   for (let ply = 0; ply < latencyMoves; ply++) {
     try {
       await mover(ply).tracker.reached(ply);
@@ -594,7 +600,9 @@ async function crowd(system, config) {
     for (const t of times) each.push(t - sent);
     await sleep(0.12);
   }
-  await sleep(2.1); // the movers' rate buckets refill (Boardroom's limit; paced the same everywhere)
+  const latencyLoadgen = latencyMeter();
+  // The movers' rate buckets refill (Boardroom's limit; every system is paced the same).
+  await sleep(config.burst_pause ?? 2.1);
   const self = selfMeter();
   const cpuStart = cpuSeconds(pids);
   const burstStart = now();
@@ -636,6 +644,7 @@ async function crowd(system, config) {
     last_p50_ms: ms(percentile(last, 50)),
     last_p99_ms: ms(percentile(last, 99)),
     each_p99_ms: ms(percentile(each, 99)),
+    latency_loadgen_cores: latencyLoadgen,
     burst_moves: burst.length,
     burst_deliveries: delivered,
     burst_seconds: burstSeconds,
