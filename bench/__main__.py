@@ -219,7 +219,10 @@ def merge(old: dict, new: dict) -> dict:
     # A run of the peers' comparison alone keeps the date of the other tables.
     if not any(new[part] for part in ("fanout", "throughput", "capacity", "profiles")):
         merged["date"] = old.get("date", new["date"])
-    merged["peers"] = new.get("peers") or old.get("peers", [])
+    fresh_peers = {(row["system"], row["repeat"]) for row in new.get("peers", [])}
+    merged["peers"] = [
+        row for row in old.get("peers", []) if (row["system"], row["repeat"]) not in fresh_peers
+    ] + new.get("peers", [])
     merged["peers_run"] = new.get("peers_run") if new.get("peers") else old.get("peers_run")
     for part in ("fanout", "throughput", "capacity", "profiles"):
         fresh = {key(part, row) for row in new[part]}
@@ -247,6 +250,8 @@ def _remeasured(step: str, new: dict) -> bool:
     for row in new["fanout"]:
         if step == f"fan-out {row['config']} N={row['spectators']}":
             return True
+    if any(step == f"peers {row['system']} #{row['repeat']}" for row in new.get("peers", [])):
+        return True
     return any(step == f"throughput {row['config']}" for row in new["throughput"])
 
 

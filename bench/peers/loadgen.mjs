@@ -365,6 +365,8 @@ const colyseus = (urls) => {
       if (state.status !== 'waiting') tracker.see(state.ply);
     });
     room.onMessage('reject', (message) => tracker.errors.push(`reject at ${message?.ply}`));
+    // The room's first full state may have arrived before the handler above.
+    if (room.state?.status === 'active') tracker.see(room.state.ply);
     return {
       tracker,
       move(ply, column) {
@@ -400,7 +402,10 @@ const colyseus = (urls) => {
           sink.update(state.ply, at);
         } else sink.other(at);
       });
-      room.onLeave(() => {});
+      if (last === null && room.state?.status === 'active') {
+        last = room.state.ply; // its full state arrived with the join
+        seated();
+      }
       await withTimeout(ready, 120, 'colyseus state');
       return { close: () => room.leave() };
     },
