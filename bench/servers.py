@@ -26,6 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
 # A Redis database of its own, away from the tests' (db 0).
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
+# The Node peers (bench/peers/, npm packages in bench/peers/package.json).
+NODE_PEERS = {"bgio": "boardgameio_server.mjs", "colyseus": "colyseus_server.mjs"}
 
 
 def raise_fd_limit() -> int:
@@ -96,8 +98,9 @@ class Backend:
 
 
 class ServerProcess:
-    """One server subprocess: ``daphne`` or ``uvicorn`` serving Boardroom, or ``bare``
-    (bench/peers/bare_websockets.py)."""
+    """One server subprocess: ``daphne`` or ``uvicorn`` serving Boardroom, ``bare``
+    (bench/peers/bare_websockets.py), or a Node peer: ``bgio`` (boardgame.io) or
+    ``colyseus``."""
 
     def __init__(self, kind: str, env: dict | None = None, log_dir: Path | None = None):
         self.kind = kind
@@ -125,6 +128,15 @@ class ServerProcess:
             ]  # fmt: skip
         if self.kind == "bare":
             return [sys.executable, "-m", "bench.peers.bare_websockets", "--port", port]
+        if self.kind in NODE_PEERS:  # bench/peers/*.mjs: see bench/compare.py
+            from bench.compare import node_binary
+
+            return [
+                node_binary(),
+                str(ROOT / "bench" / "peers" / NODE_PEERS[self.kind]),
+                "--port",
+                port,
+            ]
         raise ValueError(self.kind)
 
     def start(self, timeout: float = 60) -> ServerProcess:
@@ -147,7 +159,7 @@ class ServerProcess:
         raise RuntimeError(f"{self.kind} did not start within {timeout}s: {self.log_tail()}")
 
     def _answers(self) -> bool:
-        if self.kind == "bare":
+        if self.kind == "bare" or self.kind in NODE_PEERS:
             return True
         try:
             with urlopen(f"{self.url}/api/games/kinds", timeout=5) as response:

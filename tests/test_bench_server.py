@@ -51,3 +51,36 @@ def test_quick_live_benchmark_prints_the_tables_without_errors():
         moves, expected = row[2].split("/")
         assert moves == expected, row
         assert row[-1] == "0", row  # errors
+
+
+def test_quick_peers_comparison_plays_one_game_on_every_system():
+    """``python -m bench --quick --only peers``: ``npm ci`` in bench/peers when needed (the
+    npm registry only), then Boardroom, boardgame.io, Colyseus and the bare peer each start,
+    play two paced Connect Four games and feed a few spectators through the one Node load
+    generator, with no error, lost or duplicated move."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--quick",
+            "--no-progress",
+            "--no-scaled",
+            "--only",
+            "peers",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,  # npm ci the first time; about 15 s afterwards
+    )
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    assert "Failures" not in result.stdout, result.stdout
+    table = rows(result.stdout, "| measure ")
+    header = next(line for line in result.stdout.splitlines() if line.startswith("| measure "))
+    systems = [cell.strip() for cell in header.strip("|").split("|")][1:]
+    assert [s.split(" ")[0] for s in systems] == ["Boardroom,", "boardgame.io", "Colyseus", "bare"]
+    measures = {row[0]: row[1:] for row in table}
+    moves = next(v for k, v in measures.items() if k.startswith("moves/s"))
+    assert all(cell != "-" for cell in moves), measures
+    assert measures["errors, lost, duplicated or failed (all repeats)"] == ["0"] * 4, measures

@@ -1,8 +1,10 @@
 """The practical limit for a Python WebSocket fan-out: a bare ``websockets`` server.
 
-``python -m bench.peers.bare_websockets --port N``. Every connection (any path) joins one
-room. A binary msgpack ``{"type": "move", "move": ..., "view": ...}`` is stored (a
-counter) and broadcast to every connection as one msgpack ``update`` frame, encoded once
+``python -m bench.peers.bare_websockets --port N``. Every connection joins the room named
+by its path (``/`` for the fan-out benchmark, one path per game for the peers' comparison).
+A binary msgpack ``{"type": "move", "move": ..., "view": ...}`` is stored (the room's
+counter) and broadcast to every connection of the room as one msgpack ``update`` frame,
+encoded once
 and written with :func:`websockets.broadcast` (no awaiting per client). No database, no
 channel layer, no per-viewer frames, no presence: what is left is the cost of the
 WebSocket layer and the event loop, which Boardroom pays too.
@@ -17,12 +19,13 @@ import resource
 import msgpack
 from websockets.asyncio.server import broadcast, serve
 
-clients: set = set()
-version = 0
+rooms: dict[str, set] = {}
+versions: dict[str, int] = {}
 
 
 async def handler(ws) -> None:
-    global version
+    path = ws.request.path
+    clients = rooms.setdefault(path, set())
     clients.add(ws)
     try:
         async for frame in ws:
@@ -31,7 +34,7 @@ async def handler(ws) -> None:
             message = msgpack.unpackb(frame, raw=False)
             if message.get("type") != "move":
                 continue
-            version += 1
+            versions[path] = version = versions.get(path, 0) + 1
             update = {
                 "type": "update",
                 "version": version,
@@ -46,6 +49,9 @@ async def handler(ws) -> None:
             broadcast(clients, msgpack.packb(update, use_bin_type=True))
     finally:
         clients.discard(ws)
+        if not clients:
+            rooms.pop(path, None)
+            versions.pop(path, None)
 
 
 async def main(host: str, port: int) -> None:
