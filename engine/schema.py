@@ -95,7 +95,7 @@ def errors(schema, value, path: str = "$", defs: Mapping | None = None) -> list[
         if not _SCALARS["int"](value):
             return [f"{path}: expected int, got {value!r}"]
         if (lo is not None and value < lo) or (hi is not None and value > hi):
-            return [f"{path}: expected int {describe(schema)}, got {value!r}"]
+            return [f"{path}: expected {describe(schema)}, got {value!r}"]
         return []
     if form == "str":
         if not isinstance(value, str) or not re.fullmatch(arg, value):

@@ -333,7 +333,7 @@ POSITION_SCHEMA = {
     "map": {
         "fen": {"str": r"[1-8pnbrqkPNBRQK/]+ [wb] (-|[KQkq]+) (-|[a-h][36]) \d+ \d+", "doc": "FEN"},
         "last_move": {"nullable": MOVE_SCHEMA, "doc": "the last move in UCI, null at the start"},
-        "check": {"enum": [True, False], "doc": "whether the side to move is in check"},
+        "check": {"one_of": ["bool"], "doc": "whether the side to move is in check"},
     }
 }
 
