@@ -134,3 +134,8 @@ def targets(render) -> list:
             for choice in element.get("moves", ()):
                 found.append(choice["move"])
     return found
+
+
+def seat_name(seat: int) -> str:
+    """The placeholder a client replaces with the seat's player name: ``{seat:N}``."""
+    return "{seat:" + str(seat) + "}"

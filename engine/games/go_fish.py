@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from ..core import Outcome, Rules
 from ..errors import MALFORMED_MOVE, EngineError
 from ..registry import register
+from ..render import seat_name
 
 RANKS = ("A", "2", "3", "4", "5", "6", "7", "8", "9", "10", "J", "Q", "K")
 SUITS = ("C", "D", "H", "S")
@@ -169,7 +170,7 @@ def describe_move(pond: Pond, move) -> str:
     if move == DRAW:
         return "draws"
     _, other, rank = move
-    return "asks {seat:%d} for %s" % (other, RANK_NAMES.get(rank, rank + "s"))
+    return f"asks {seat_name(other)} for {RANK_NAMES.get(rank, rank + 's')}"
 
 
 def _last_data(last) -> dict | None:
@@ -289,12 +290,12 @@ def _card(card: str, **extra) -> dict:
 
 def _last_text(last) -> str:
     if last is None:
-        return "Seat {seat:0} starts. Ask another player for a rank you hold."
-    who = "{seat:%d}" % last["seat"]
+        return "{seat:0} starts. Ask another player for a rank you hold."
+    who = seat_name(last["seat"])
     if last["asked"] is None:
         return f"{who} drew a card from the stock."
     rank = RANK_NAMES.get(last["rank"], last["rank"] + "s")
-    asked = "{seat:%d}" % last["asked"]
+    asked = seat_name(last["asked"])
     if last["got"]:
         return f"{who} asked {asked} for {rank} and got {last['got']}."
     if not last["fished"]:
@@ -330,7 +331,7 @@ def render(view: dict, seat: int | None) -> dict:
             if len(moves) == 1:
                 extra["move"] = moves[0]
             elif moves:
-                extra["moves"] = [{"label": "Ask {seat:%d}" % m[1], "move": m} for m in moves]
+                extra["moves"] = [{"label": "Ask " + seat_name(m[1]), "move": m} for m in moves]
             cards.append(_card(card, **extra))
         items.append(_seat_group(position, seat, cards, view, label="Your hand"))
     if DRAW in legal:
@@ -347,7 +348,7 @@ def _seat_group(position, seat, cards, view, label=None) -> dict:
         "direction": "column",
         "highlight": to_move,
         "items": [
-            {"type": "text", "text": label or "{seat:%d}" % seat, "style": "strong"},
+            {"type": "text", "text": label or seat_name(seat), "style": "strong"},
             {"type": "cards", "seat": seat, "cards": cards},
             {
                 "type": "text",

@@ -5,7 +5,8 @@ import dataclasses
 import pytest
 
 import engine
-from engine import EngineError, render as render_vocabulary
+from engine import EngineError
+from engine import render as render_vocabulary
 from engine.games.go_fish import DECK, Pond, rank_of
 
 FISH = engine.get("go_fish")
