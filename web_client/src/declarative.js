@@ -104,7 +104,7 @@ const ITEMS = {
     const grid = h("div", {
       class: "decl-grid",
       role: "grid",
-      style: `grid-template-columns: repeat(${item.cols}, minmax(0, 1fr));`,
+      style: `grid-template-columns: repeat(${item.cols}, minmax(0, 3.4rem));`,
       "data-rows": item.rows,
       "data-cols": item.cols,
     });
