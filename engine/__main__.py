@@ -245,6 +245,19 @@ def parse_seats(text: str) -> set[int]:
         ) from None
 
 
+def run_formats(path: str | None) -> int:
+    from .formats import reference
+
+    text = reference()
+    if path:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        print(f"wrote {path}")
+    else:
+        print(text, end="")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m engine", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -283,6 +296,11 @@ def build_parser() -> argparse.ArgumentParser:
     playthrough_command.add_argument("--players", type=int, help="default: 3 if allowed")
     playthrough_command.add_argument("--write", metavar="PATH", help="write it to PATH")
 
+    formats_command = commands.add_parser(
+        "formats", help="print (or --write) docs/games.md from the games' declared formats"
+    )
+    formats_command.add_argument("--write", metavar="PATH", help="write it to PATH")
+
     new_command = commands.add_parser(
         "new", help="write a new game module, its tests and playthrough from a template"
     )
@@ -305,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_endings(args.game, args.playouts, args.cap)
         if args.command == "playthrough":
             return run_playthrough(args.game, args.seed, args.players, args.write)
+        if args.command == "formats":
+            return run_formats(args.write)
         if args.command == "new":
             return run_new(args.name, args.dir, args.module)
         return play(args.game, args.players, args.seed, args.random)

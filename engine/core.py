@@ -145,7 +145,13 @@ class Rules:
         search these, so they never see the true position (hidden-information games);
       ``public_move(position, move, seat) -> data``: what everybody but the mover (``seat``)
         may learn of ``move`` played at ``position``. Default: the move's data in a
-        perfect-information game, ``None`` (nothing) in a hidden-information one.
+        perfect-information game, ``None`` (nothing) in a hidden-information one;
+      ``render(view, seat) -> data``: what a browser draws for ``seat`` (``None`` = a
+        spectator), computed from the seat's own view only (the dict ``Game.view``
+        returns, ``legal_moves`` included for the seat to move), in the vocabulary of
+        :mod:`engine.render`; it is sent as ``view["render"]``;
+      ``move_schema`` / ``position_schema``: the shape of move data and of the
+        ``position`` of every view, in the vocabulary of :mod:`engine.schema`.
     """
 
     name: str
@@ -174,6 +180,9 @@ class Rules:
     perturb_private: Callable[[Position, int, Rng], Position] | None = None
     determinize: Callable[[Any, int, Rng], Position] | None = None
     public_move: Callable[[Position, Move, int], Any] | None = None
+    render: Callable[[Mapping, int | None], Any] | None = None
+    move_schema: Any = None
+    position_schema: Any = None
     hidden_information: bool = False
     description: str = ""
 
@@ -343,6 +352,9 @@ class Game:
             view["text"] = self.rules.to_text(state.position)
         if seat is not None and seat in to_move:
             view["legal_moves"] = [self.rules.move_to_data(m) for m in self.legal_moves(state)]
+        if self.rules.render is not None:
+            # From the view alone, so it can show nothing the seat may not see.
+            view["render"] = self.rules.render(view, seat)
         return view
 
     def describe_move(self, state: State, move_data) -> str:

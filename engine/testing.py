@@ -32,7 +32,12 @@ The properties, by name (see :data:`PROPERTIES`):
 * ``perft_matches_generic``: a ``perft`` hook agrees with :func:`engine.generic_perft`;
 * ``public_moves_hide_private_data``: ``Game.public_move`` tells nothing private;
 * ``bots_see_only_the_view``: ``determinize`` matches the view, and the MCTS bot samples
-  and searches the same at positions its seat cannot tell apart.
+  and searches the same at positions its seat cannot tell apart;
+* ``formats_match_schemas``: legal moves and every view's position have the shapes the
+  game declares (``move_schema``, ``position_schema``, see :mod:`engine.schema`);
+* ``renders_are_playable``: a ``render`` hook's output is well formed, offers exactly the
+  legal moves to the seat to move and nothing to anybody else, and hides other seats'
+  hidden data (see :mod:`engine.render`).
 
 Checks without Hypothesis: :func:`check_hash_seed_independence` (child processes with
 other ``PYTHONHASHSEED`` values), :func:`check_endings` (most random playouts end by the
@@ -63,7 +68,8 @@ import msgpack
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
-from . import errors
+from . import errors, schema
+from . import render as render_vocabulary
 from .core import (
     ACCEPT_DRAW,
     DECLINE_DRAW,
@@ -463,11 +469,19 @@ def check_views_never_leak(
                         f" the view of {'spectators' if seat is None else f'seat {seat}'}"
                     )
         if not seats_with_secrets:
+            # A seat may hold nothing hidden from the others at some moment (in a card
+            # game with the stock used up, two hands are each other's complement): the
+            # hook must change something at this state or at another running state of the
+            # playout, else the no-leak check tests nothing.
+            running = [state] + [
+                s for s in playout.states if s is not state and not game.is_over(s)
+            ]
             changed = any(
-                pack(rules.encode(_perturbed(game, state, [owner], rng_seed + retry).position))
-                != pack(rules.encode(state.position))
+                pack(rules.encode(_perturbed(game, other, [owner], rng_seed + retry).position))
+                != pack(rules.encode(other.position))
+                for other in running
                 for retry in range(1, 8)
-                for owner in range(state.num_players)
+                for owner in range(other.num_players)
             )
             assert changed, (
                 f"{_where(game, state)}: perturb_private changed nothing for any seat while the"
@@ -652,7 +666,8 @@ def check_bots_see_only_the_view(
     game: Game, data, *, max_plies: int = DEFAULT_MAX_PLIES, options: Mapping | None = None
 ) -> None:
     """In a hidden-information game, ``determinize(view, seat, rng)`` gives positions in which
-    the seat sees exactly that view, with the same seats to move and legal moves; and at
+    the seat sees exactly that view, with the same seats to move (and, for a seat to move,
+    the same legal moves); and at
     two positions that look the same to the seat to move, the MCTS bot samples the same
     determinizations and its search ends with the same statistics."""
     from . import bots
@@ -679,9 +694,12 @@ def check_bots_see_only_the_view(
         assert tuple(rules.to_move(sample)) == tuple(rules.to_move(state.position)), (
             f"{where} changed who is to move"
         )
-        assert list(rules.legal_moves(sample)) == list(rules.legal_moves(state.position)), (
-            f"{where} changed the legal moves"
-        )
+        # The legal moves are part of the view of the seats to move only (in a card game
+        # they follow from the mover's hidden hand, which another seat must not know).
+        if seat in rules.to_move(state.position):
+            assert list(rules.legal_moves(sample)) == list(rules.legal_moves(state.position)), (
+                f"{where} changed the legal moves"
+            )
     seat = game.to_move(state)[0]
     others = [owner for owner in range(state.num_players) if owner != seat]
     # Several rounds, so that a hook that changes little at a time still changes much.
@@ -710,6 +728,88 @@ def check_bots_see_only_the_view(
 
 
 BOT_ITERATIONS = 40
+
+
+def check_formats_match_schemas(
+    game: Game, data, *, max_plies: int = DEFAULT_MAX_PLIES, options: Mapping | None = None
+) -> None:
+    """The data a client meets has the declared shapes: at every state of a playout, every
+    legal move's data matches ``rules.move_schema`` and the ``position`` of every seat's
+    and the spectators' view matches ``rules.position_schema`` (``engine.schema``). A game
+    without schemas is not checked (and not documented in docs/games.md)."""
+    rules = game.rules
+    if rules.move_schema is None and rules.position_schema is None:
+        return
+    playout = _draw_playout(game, data, max_plies, options)
+    for state in playout.states:
+        if rules.move_schema is not None:
+            for move in game.legal_moves(state):
+                move_data = game.move_to_data(move)
+                found = schema.errors(rules.move_schema, unpack(pack(move_data)), "move")
+                assert not found, (
+                    f"{_where(game, state)}: move {move_data!r} is not the declared shape"
+                    f" {schema.describe(rules.move_schema)}: {found[:3]}"
+                )
+        if rules.position_schema is not None:
+            for seat in [None, *range(state.num_players)]:
+                position = unpack(pack(game.view(state, seat)))["position"]
+                found = schema.errors(rules.position_schema, position, "position")
+                who = "spectators" if seat is None else f"seat {seat}"
+                assert not found, (
+                    f"{_where(game, state)}: the view of {who} does not have the declared"
+                    f" position shape: {found[:3]}"
+                )
+
+
+def check_renders_are_playable(
+    game: Game, data, *, max_plies: int = DEFAULT_MAX_PLIES, options: Mapping | None = None
+) -> None:
+    """A game with a ``render`` hook (``engine.render``): every view's ``render`` is well
+    formed; only the seats to move get targets, each target's move is legal and every legal
+    move has a target (so the browser can play the game from the render alone); and a
+    render never changes when another seat's hidden data changes."""
+    rules = game.rules
+    if rules.render is None:
+        return
+    playout = _draw_playout(game, data, max_plies, options)
+    index = _draw_state_index(playout, data)
+    for state in playout.states:
+        legal = [pack(game.move_to_data(m)) for m in game.legal_moves(state)]
+        for seat in [None, *range(state.num_players)]:
+            who = "spectators" if seat is None else f"seat {seat}"
+            render = unpack(pack(game.view(state, seat)))["render"]
+            found = render_vocabulary.problems(render)
+            assert not found, (
+                f"{_where(game, state)}: the render of {who} is malformed: {found[:3]}"
+            )
+            offered = {pack(target) for target in render_vocabulary.targets(render)}
+            if seat is None or seat not in game.to_move(state):
+                assert not offered, f"{_where(game, state)}: the render of {who} offers moves"
+                continue
+            extra = offered - set(legal)
+            assert not extra, (
+                f"{_where(game, state)}: the render of {who} offers illegal moves"
+                f" {[unpack(m) for m in extra][:3]}"
+            )
+            missing = set(legal) - offered
+            assert not missing, (
+                f"{_where(game, state)}: the render of {who} offers no target for the legal"
+                f" moves {[unpack(m) for m in missing][:3]}"
+            )
+    state = playout.states[index]
+    if rules.perturb_private is None or game.is_over(state):
+        return
+    rng_seed = data.draw(st.integers(0, MAX_SEED), label="perturbation seed")
+    for owner in range(state.num_players):
+        other = _perturbed(game, state, [owner], rng_seed)
+        for seat in [None, *range(state.num_players)]:
+            if seat != owner:
+                assert pack(game.view(other, seat).get("render")) == pack(
+                    game.view(state, seat).get("render")
+                ), (
+                    f"{_where(game, state)}: changing seat {owner}'s hidden data changed the"
+                    f" render of {'spectators' if seat is None else f'seat {seat}'}"
+                )
 
 
 # -- checks without Hypothesis: hash seeds, endings, golden playthroughs ------------------------
@@ -875,6 +975,8 @@ PROPERTIES: dict[str, Check] = {
     "perft_matches_generic": check_perft_matches_generic,
     "public_moves_hide_private_data": check_public_moves_hide_private_data,
     "bots_see_only_the_view": check_bots_see_only_the_view,
+    "formats_match_schemas": check_formats_match_schemas,
+    "renders_are_playable": check_renders_are_playable,
 }
 # Only these properties ask whether a seat to move may have no legal move.
 _TAKES_ALLOW_STUCK = {"playouts_stay_valid", "moves_are_validated", "playouts_reach_the_end"}

@@ -352,6 +352,24 @@ def decode(data) -> Board:
     return from_text(data["fen"])._replace(quiet_plies=int(data["quiet_plies"]))
 
 
+# Formats (engine.schema; docs/games.md is generated from these).
+MOVE_SCHEMA = {
+    "str": r"([1-9]|[12][0-9]|3[0-2])(-([1-9]|[12][0-9]|3[0-2])|(x([1-9]|[12][0-9]|3[0-2]))+)",
+    "doc": 'PDN squares 1-32: "11-15" a step, "15x24" or "15x24x31" a jump with every landing',
+}
+POSITION_SCHEMA = {
+    "map": {
+        "fen": {
+            "str": r"[BW]:W[K0-9,]*:B[K0-9,]*",
+            "doc": "PDN FEN: side to move, white's then black's squares, K before a king",
+        },
+        "quiet_plies": {
+            "int": [0, QUIET_PLIES_FOR_DRAW],
+            "doc": "plies since the last capture or man move (80: drawn)",
+        },
+    }
+}
+
 GAME = register(
     Rules(
         name="checkers",
@@ -371,6 +389,8 @@ GAME = register(
         describe_move=describe_move,
         explain_illegal=explain_illegal,
         perft=perft,
+        move_schema=MOVE_SCHEMA,
+        position_schema=POSITION_SCHEMA,
         description=(
             "English draughts: men move forward, captures are compulsory, multi-jumps must "
             "be finished; 40 moves each without a capture or a man's move is a draw."

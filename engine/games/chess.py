@@ -324,6 +324,19 @@ def _repeated_three_times(board: tuple, path: list, history: tuple, halfmove: in
     return earlier.count(key) >= 2
 
 
+# Formats (engine.schema; docs/games.md is generated from these).
+MOVE_SCHEMA = {
+    "str": "[a-h][1-8][a-h][1-8][qrbn]?",
+    "doc": 'UCI: "e2e4", castling as the king\'s move "e1g1", promotion "e7e8q" (q, r, b, n)',
+}
+POSITION_SCHEMA = {
+    "map": {
+        "fen": {"str": r"[1-8pnbrqkPNBRQK/]+ [wb] (-|[KQkq]+) (-|[a-h][36]) \d+ \d+", "doc": "FEN"},
+        "last_move": {"nullable": MOVE_SCHEMA, "doc": "the last move in UCI, null at the start"},
+        "check": {"one_of": ["bool"], "doc": "whether the side to move is in check"},
+    }
+}
+
 GAME = register(
     Rules(
         name="chess",
@@ -344,6 +357,8 @@ GAME = register(
         describe_move=describe_move,
         explain_illegal=explain_illegal,
         perft=perft,
+        move_schema=MOVE_SCHEMA,
+        position_schema=POSITION_SCHEMA,
         description="FIDE chess; draws by repetition, fifty moves and dead material are automatic.",
     )
 )

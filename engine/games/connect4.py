@@ -136,6 +136,13 @@ def perft(position: Connect4, depth: int) -> int:
     return sum(perft(play(position, column), depth - 1) for column in moves)
 
 
+# Formats (engine.schema; docs/games.md is generated from these).
+MOVE_SCHEMA = {"int": [0, 6], "doc": "the column, 0 (a, left) to 6 (g, right)"}
+POSITION_SCHEMA = {
+    "str": "[1-7]{0,42}",
+    "doc": "the columns played so far, 1-based, in order (seat 0 played the 1st, 3rd...)",
+}
+
 GAME = register(
     Rules(
         name="connect4",
@@ -155,6 +162,8 @@ GAME = register(
         describe_move=describe_move,
         explain_illegal=explain_illegal,
         perft=perft,
+        move_schema=MOVE_SCHEMA,
+        position_schema=POSITION_SCHEMA,
         description="Drop discs into a 7x6 grid; four in a row wins.",
     )
 )

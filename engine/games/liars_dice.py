@@ -276,6 +276,50 @@ def decode(data) -> Table:
     )
 
 
+# Formats (engine.schema; docs/games.md is generated from these).
+MOVE_SCHEMA = {
+    "one_of": [
+        {"tuple": [{"const": BID}, {"int": [1, None]}, {"int": [1, FACES]}]},
+        {"const": CHALLENGE},
+    ],
+    "doc": '["bid", quantity, face]: at least quantity dice on the table show face;'
+    ' "challenge": call the last bid a lie',
+}
+_SEAT = {"int": [0, 5]}
+_FACE = {"int": [1, FACES]}
+POSITION_SCHEMA = {
+    "map": {
+        "dice": {
+            "nullable": {"list": _FACE},
+            "doc": "your own dice (null for spectators); nobody sees another seat's",
+        },
+        "dice_counts": {"list": {"int": [0, MAX_DICE_PER_SEAT]}, "doc": "dice left, per seat"},
+        "total_dice": {"int": [0, None], "doc": "dice on the table"},
+        "bids": {
+            "list": {"map": {"seat": _SEAT, "quantity": {"int": [1, None]}, "face": _FACE}},
+            "doc": "this round's bids, oldest first",
+        },
+        "turn": {**_SEAT, "doc": "the seat to bid or challenge"},
+        "round": {"int": [1, None], "doc": "the round, from 1"},
+        "last_reveal": {
+            "nullable": {
+                "map": {
+                    "dice": {"list": {"list": _FACE}},
+                    "bidder": _SEAT,
+                    "quantity": {"int": [1, None]},
+                    "face": _FACE,
+                    "challenger": _SEAT,
+                    "loser": _SEAT,
+                    "count": {"int": [0, None]},
+                }
+            },
+            "doc": "the last challenge, public: every seat's dice as they were, the bid, who"
+            " bid, who challenged, who lost a die, how many dice showed the face",
+        },
+        "faces": {"const": FACES, "doc": "faces of a die"},
+    }
+}
+
 GAME = register(
     Rules(
         name="liars_dice",
@@ -300,6 +344,8 @@ GAME = register(
         determinize=determinize,
         public_move=public_move,
         hidden_information=True,
+        move_schema=MOVE_SCHEMA,
+        position_schema=POSITION_SCHEMA,
         description=(
             "Bid on how many dice show a face across everyone's hidden hands, or call the "
             "last bid a lie; each lost challenge costs a die. No wild faces."

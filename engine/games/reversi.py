@@ -243,6 +243,17 @@ def perft(position: Reversi, depth: int) -> int:
     return _perft(mine, theirs, depth)
 
 
+# Formats (engine.schema; docs/games.md is generated from these).
+MOVE_SCHEMA = {
+    "one_of": [{"int": [0, 63]}, {"const": PASS}],
+    "doc": 'a square rank * 8 + file (a1=0, h1=7, h8=63), or "pass" when no placement exists',
+}
+POSITION_SCHEMA = {
+    "str": "[XO-]{64} [XO]",
+    "doc": "64 squares a1..h1, a2..h2, ... h8 (X seat 0 black, O seat 1 white, - empty),"
+    " a space, the side to move",
+}
+
 GAME = register(
     Rules(
         name="reversi",
@@ -262,6 +273,8 @@ GAME = register(
         describe_move=describe_move,
         explain_illegal=explain_illegal,
         perft=perft,
+        move_schema=MOVE_SCHEMA,
+        position_schema=POSITION_SCHEMA,
         description="Othello on an 8x8 board: outflank and turn over your opponent's discs.",
     )
 )

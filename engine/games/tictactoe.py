@@ -77,6 +77,13 @@ def describe_move(board: str, square: int) -> str:
     return "abc"[square % 3] + str(3 - square // 3)
 
 
+# Formats (engine.schema; docs/games.md is generated from these).
+MOVE_SCHEMA = {"int": [0, 8], "doc": "the square, 0-8 row by row from the top left"}
+POSITION_SCHEMA = {
+    "str": "[xo-]{9}",
+    "doc": "the 9 squares row by row from the top left: x (seat 0), o (seat 1) or - (empty)",
+}
+
 GAME = register(
     Rules(
         name="tictactoe",
@@ -93,6 +100,8 @@ GAME = register(
         to_text=str,
         describe_move=describe_move,
         explain_illegal=explain_illegal,
+        move_schema=MOVE_SCHEMA,
+        position_schema=POSITION_SCHEMA,
         description="Three in a row on a 3x3 grid.",
     )
 )

@@ -11,6 +11,7 @@
 // `position` in each game's one format (positions.js reads them; the list of the fields
 // read is at the top of that file).
 
+import { drawRender } from "./declarative.js";
 import { h } from "./dom.js";
 import {
   checkersPath,
@@ -847,16 +848,33 @@ class LiarsDiceBoard extends BaseBoard {
   }
 }
 
-// ---------------------------------------------------------------- fallback
+// ---------------------------------------------------------------- declarative, fallback
+// A game without a board of its own is drawn from `view.render` (declarative.js): its
+// targets send the moves. A game without a render shows its position as text and one
+// button per legal move.
 class GenericBoard extends BaseBoard {
   constructor(root, opts) {
     super(root, opts);
+    this.decl = h("div", { class: "decl-board" });
     this.pre = h("pre", { class: "generic-position" });
     this.moves = h("div", { class: "generic-moves" });
-    root.append(this.pre, this.moves);
+    root.append(this.decl, this.pre, this.moves);
   }
 
   draw() {
+    const render = this.view.render;
+    this.decl.hidden = !render;
+    this.pre.hidden = this.moves.hidden = Boolean(render);
+    if (render) {
+      drawRender(this.decl, render, {
+        legal: this.legal,
+        interactive: Boolean(this.opts.interactive),
+        names: this.opts.names || [],
+        lastMove: this.opts.lastMove,
+        onMove: (move, legal) => (move === null ? this.hint("It is not your turn.") : this.onMove(move, legal)),
+      });
+      return;
+    }
     this.pre.textContent = this.view.text || JSON.stringify(this.view.position, null, 1);
     this.moves.replaceChildren(
       ...this.legal.map((m) => h("button", { type: "button", class: "btn", text: JSON.stringify(m), onclick: () => this.attempt(m) })),

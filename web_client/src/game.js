@@ -12,7 +12,7 @@ import { clockRuns, firstMoveLeft } from "./clock.js";
 import { api, copyText, me, setConnectionState, setupNameButton, toast } from "./common.js";
 import { h } from "./dom.js";
 import { bottomSeat, formatClock, fullTime, resultText, SEAT_STYLE, seatStyle, timeControlLabel } from "./format.js";
-import { ACTION_TEXT, culpritSeat, flaggedSeats, lastMoveData, moveText, movesOnly, numberedRows } from "./movelist.js";
+import { ACTION_TEXT, culpritSeat, flaggedSeats, lastMoveData, moveLabel, moveText, movesOnly, numberedRows } from "./movelist.js";
 import { downloadButtons } from "./download.js";
 import { materialBalance, parseFen, reversiCount } from "./positions.js";
 import { ABORT_BELOW_VERSION, ACTIONS, HTTP_ERROR, isOver, MAX_CHAT_LENGTH, REJECT, STATUS } from "./protocol.js";
@@ -513,7 +513,8 @@ function renderStatus(myTurn) {
   if (!sub) {
     if (isSeated()) {
       const style = seatStyle(view.game, s.seat);
-      sub = SEAT_STYLE[view.game] ? `You play ${style.label}` : `You are seat ${s.seat + 1}`;
+      // Seats are numbered from 0, as in the protocol and the move data ("ask", 1, ...).
+      sub = SEAT_STYLE[view.game] ? `You play ${style.label}` : `You are ${nameOf(s.seat)}, seat ${s.seat}`;
     } else {
       sub = "You are watching";
     }
@@ -580,11 +581,11 @@ function renderMoves() {
   for (const { number, entries: row } of numberedRows(entries, paired)) {
     items.push(h("li", { class: "num", text: `${number}.` }));
     if (paired) {
-      items.push(item(row[0], moveText(row[0]), `${number}.`));
-      items.push(item(row[1], row[1] ? moveText(row[1]) : "", `${number}…`));
+      items.push(item(row[0], moveText(row[0], names()), `${number}.`));
+      items.push(item(row[1], row[1] ? moveText(row[1], names()) : "", `${number}…`));
     } else {
       const entry = row[0];
-      items.push(item(entry, (entry && entry.seat !== undefined ? `${nameOf(entry.seat)}: ` : "") + moveText(entry), `${number}.`));
+      items.push(item(entry, (entry && entry.seat !== undefined ? `${nameOf(entry.seat)}: ` : "") + moveText(entry, names()), `${number}.`));
     }
   }
   const browsing = s.browsing;
@@ -627,8 +628,8 @@ async function browseTo(ply) {
   const step = plies.find((p) => p.ply === ply);
   if (!step) return;
   const index = moves.findIndex((m) => m.version === ply);
-  const number = s.view.players === 2 ? `${Math.floor(index / 2) + 1}${index % 2 ? "…" : "."}` : `${index + 1}.`;
-  const label = ply === 0 ? "0 (the start)" : `${number} ${moveText(moves[index]) || ""}`.trim();
+  const number = moveLabel(moves, index, s.view.players === 2);
+  const label = ply === 0 ? "0 (the start)" : `${number} ${moveText(moves[index], names()) || ""}`.trim();
   store.update({ browsing: { ply, view: step.view, lastMove: step.move ?? null, label } });
 }
 
@@ -805,7 +806,7 @@ function onAction(entry) {
   if (entry.action === ACTIONS.MOVE) {
     // Screen readers hear every move ("Bob played Nf3"), the opponent's above all.
     const who = entry.seat === s.seat ? "You" : nameOf(entry.seat);
-    const text = moveText(entry);
+    const text = moveText(entry, names());
     $("announce").textContent = `${who} played ${text && text !== "(hidden)" ? text : "a move"}.`;
   }
   const sound = soundFor(entry, s.view, s.status);

@@ -3,21 +3,41 @@
 // functions over the list of actions the socket keeps (entries {version, seat, action,
 // move, description}, one per version, possibly with holes); unit-tested under node.
 
+import { fillSeats } from "./declarative.js";
 import { losingSeats } from "./format.js";
 import { ACTIONS } from "./protocol.js";
 
-// Rows of a move list: with two players, two entries a row numbered 1., 2., ...; with
-// more, one entry a row. [{number, entries: [a, b?]}].
+// Rows of a move list: with two players, two entries a row numbered 1., 2., ... as long
+// as the seats take turns; a seat that moves again (it caught a fish, it was skipped...)
+// starts a new row, so a row never pairs two moves of one seat. With more players, one
+// entry a row. [{number, entries: [a, b?]}].
 export function numberedRows(entries, paired) {
   const rows = [];
   if (paired) {
-    for (let i = 0; i < entries.length; i += 2) {
-      rows.push({ number: i / 2 + 1, entries: entries.slice(i, i + 2) });
+    let row = null;
+    for (const entry of entries) {
+      const previous = row?.entries.at(-1);
+      const again = previous && entry && previous.seat === entry.seat;
+      if (!row || row.entries.length === 2 || again) {
+        row = { number: rows.length + 1, entries: [] };
+        rows.push(row);
+      }
+      row.entries.push(entry);
     }
   } else {
     entries.forEach((entry, i) => rows.push({ number: i + 1, entries: [entry] }));
   }
   return rows;
+}
+
+// The label of entries[index] in the list: "3." (first of its row) or "3…" (second).
+export function moveLabel(entries, index, paired) {
+  let seen = 0;
+  for (const row of numberedRows(entries, paired)) {
+    if (index < seen + row.entries.length) return `${row.number}${index - seen ? "…" : "."}`;
+    seen += row.entries.length;
+  }
+  return "";
 }
 
 // The moves (not resignations, draw offers...) of the list; holes (versions not known
@@ -28,10 +48,11 @@ export function movesOnly(moves) {
 
 // How a move is written: its description (SAN for chess), "(hidden)" for another seat's
 // move in a hidden-information game, "…" for a version not known yet.
-export function moveText(entry) {
+// Descriptions may name seats as {seat:N} (docs/protocol.md): `names` fills them in.
+export function moveText(entry, names = []) {
   if (!entry) return "…";
   if (entry.action !== ACTIONS.MOVE) return null;
-  return entry.description || (entry.move === null ? "(hidden)" : JSON.stringify(entry.move));
+  return entry.description ? fillSeats(entry.description, names) : entry.move === null ? "(hidden)" : JSON.stringify(entry.move);
 }
 
 // The move data of the last move, for the board to highlight; null when an unknown
@@ -86,7 +107,7 @@ export const ACTION_TEXT = {
 // The text of one replay ply (replay.json plies[n]): the move's description, or who did
 // which engine action, in words ("Alice offers a draw").
 export function replayPlyText(ply, names) {
-  if (ply.action === ACTIONS.MOVE) return ply.description || JSON.stringify(ply.move);
+  if (ply.action === ACTIONS.MOVE) return ply.description ? fillSeats(ply.description, names) : JSON.stringify(ply.move);
   const who = names[ply.seat] || `Seat ${ply.seat + 1}`;
   return `${who} ${ACTION_TEXT[ply.action] || ply.action.replaceAll("_", " ")}`;
 }
@@ -99,7 +120,6 @@ export function replayRows(plies, paired) {
   const rows = [];
   const notes = [];
   let row = null;
-  let moves = 0;
   const flush = () => {
     for (const note of notes.splice(0)) rows.push({ note });
   };
@@ -109,13 +129,13 @@ export function replayRows(plies, paired) {
       if (!row || !paired || row.entries.length === 2) flush();
       continue;
     }
-    if (!paired || moves % 2 === 0) {
+    const again = paired && row && row.entries.length === 1 && row.entries[0].seat === ply.seat;
+    if (!paired || !row || row.entries.length === 2 || again) {
       if (notes.length) flush();
-      row = { number: paired ? moves / 2 + 1 : moves + 1, entries: [] };
+      row = { number: (row?.number ?? 0) + 1, entries: [] };
       rows.push(row);
     }
     row.entries.push(ply);
-    moves += 1;
     if (row.entries.length === 2 || !paired) flush();
   }
   flush();
@@ -128,9 +148,9 @@ export function replayPositionText(plies, index, names, sideNames) {
   if (index === 0) return "Start";
   const ply = plies[index];
   if (ply.action !== ACTIONS.MOVE) return replayPlyText(ply, names);
-  const moves = plies.slice(1, index + 1).filter((p) => p.action === ACTIONS.MOVE).length;
+  const moves = plies.slice(1, index + 1).filter((p) => p.action === ACTIONS.MOVE);
   const players = plies[0].view.players;
-  const number = players === 2 ? Math.ceil(moves / 2) : moves;
+  const number = numberedRows(moves, players === 2).at(-1).number;
   const side = sideNames?.[ply.seat] || names[ply.seat] || `Seat ${ply.seat + 1}`;
   return `Move ${number} · ${side} · ${replayPlyText(ply, names)}`;
 }
