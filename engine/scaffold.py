@@ -65,12 +65,18 @@ def new_game(name: str, directory: Path, module: str | None = None) -> list[Path
 
 
 def _playthrough_of(game_path: Path, name: str) -> str:
-    """Load the module just written (registering its game here) and play it through."""
+    """Load the module just written (registering its game for a moment) and play it
+    through; the game is unregistered again, so the calling process's registry is as it
+    was (a test scaffolding a game must not add it to every later test's games)."""
     from . import registry
     from .playthrough import playthrough
 
     spec = importlib.util.spec_from_file_location(f"_boardroom_new_{name}", game_path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return playthrough(registry.get(name))
+    try:
+        spec.loader.exec_module(module)
+        return playthrough(registry.get(name))
+    finally:
+        registry._GAMES.pop(name, None)
+        sys.modules.pop(spec.name, None)

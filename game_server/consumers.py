@@ -18,7 +18,17 @@ from channels.db import database_sync_to_async
 
 import engine
 
-from . import actions, frames, lifecycle, limits, presence, seating, spectators, timeouts
+from . import (
+    actions,
+    frames,
+    lifecycle,
+    limits,
+    presence,
+    seating,
+    spectator_rows,
+    spectators,
+    timeouts,
+)
 from .fanout import fanout
 from .protocol import (
     CloseCode,
@@ -74,7 +84,7 @@ class GameConsumer(MsgpackWebsocketConsumer):
         # the others arriving at the same moment (presence.RowBatch), off its own path.
         self.batched = self.seat is None and self.is_anonymous()
         if self.batched:
-            presence.row_batch(self.channel_layer).add(self.channel_name, self.game_id)
+            spectator_rows.row_batch(self.channel_layer).add(self.channel_name, self.game_id)
         else:
             admitted = await database_sync_to_async(presence.admit_game_socket)(
                 self.game_id, self.channel_name, self.seat, self.scope.get("user")
@@ -112,7 +122,7 @@ class GameConsumer(MsgpackWebsocketConsumer):
         if lifecycle.shutting_down:
             return  # this process's rows go at once at the end of the drain
         if self.batched:
-            presence.row_batch(self.channel_layer).remove(self.channel_name, self.game_id)
+            spectator_rows.row_batch(self.channel_layer).remove(self.channel_name, self.game_id)
             return
         await database_sync_to_async(presence.disconnect)(self.channel_name)
         self.announce_presence()
@@ -194,7 +204,7 @@ class GameConsumer(MsgpackWebsocketConsumer):
             await self.close(CloseCode.FORBIDDEN)
             return
         if self.batched:  # from now on its row is written and removed as a seat's
-            presence.row_batch(self.channel_layer).adds.pop(self.channel_name, None)
+            spectator_rows.row_batch(self.channel_layer).adds.pop(self.channel_name, None)
             self.batched = False
         changed = await database_sync_to_async(presence.change_seat)(
             self.game_id, self.channel_name, seat, self.scope.get("user")

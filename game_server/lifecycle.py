@@ -33,7 +33,7 @@ import signal
 from channels.db import database_sync_to_async
 from django.conf import settings
 
-from . import metrics, presence
+from . import metrics, presence, spectator_rows
 from .protocol import CloseCode
 
 CLOSE_RECONNECT = int(CloseCode.RECONNECT)  # Autobahn takes plain ints only
@@ -194,7 +194,7 @@ def install_graceful_shutdown(server, drain_timeout: float = DRAIN_TIMEOUT) -> N
     async def shut_down():
         global shutting_down
         shutting_down = True  # consumers leave their presence rows to the bulk removal
-        presence.draining = True
+        spectator_rows.draining = True
         stop_listening()
         closed = await close_all(CLOSE_RECONNECT, drain_timeout)
         logger.warning("SIGTERM: closed %d WebSockets with %d", closed, CLOSE_RECONNECT)

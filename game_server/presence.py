@@ -41,7 +41,6 @@ import weakref
 
 from channels.db import database_sync_to_async
 from django.conf import settings
-from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -295,78 +294,6 @@ def presence(game_id: str) -> dict:
         "players": players(game_id),
         "spectators": Connection.objects.filter(game_id=game_id, seat__isnull=True).count(),
     }
-
-
-# -- anonymous spectators' rows, in batches ----------------------------------------------------
-BATCH_SECONDS = 0.05
-draining = False  # set by a graceful shutdown: rows still to add are not added any more
-
-
-def write_rows(adds: dict[str, str], removes: dict[str, str]) -> None:
-    """One transaction for a batch of anonymous spectators' rows (``channel: game``)."""
-    rows = [Connection(channel_name=c, game_id=g, server=SERVER_ID) for c, g in adds.items()]
-    with transaction.atomic():
-        if rows and not draining:
-            Connection.objects.bulk_create(rows, ignore_conflicts=True)
-        if removes:
-            Connection.objects.filter(channel_name__in=list(removes)).delete()
-
-
-class RowBatch:
-    """The anonymous spectators arriving and leaving on one event loop within
-    :data:`BATCH_SECONDS`: their rows are written in one transaction (one commit, one
-    fsync, instead of one per socket; a crowd of 1,000 joining spent most of its database
-    time committing one row each), then their games' presence is announced. Spectators
-    count against no cap, so nothing waits for the row; a socket that leaves before its
-    row was written never gets one."""
-
-    def __init__(self, layer):
-        self.layer = layer
-        self.adds: dict[str, str] = {}
-        self.removes: dict[str, str] = {}
-        self.task: asyncio.Task | None = None
-
-    def add(self, channel_name: str, game_id: str) -> None:
-        self.adds[channel_name] = game_id
-        self.schedule()
-
-    def remove(self, channel_name: str, game_id: str) -> None:
-        if self.adds.pop(channel_name, None) is None:
-            self.removes[channel_name] = game_id
-        self.schedule()
-
-    def schedule(self) -> None:
-        if self.task is None or self.task.done():
-            self.task = asyncio.get_running_loop().create_task(self.flush_soon())
-
-    async def flush_soon(self) -> None:
-        # No await between the last check and the end: what arrives later starts a task.
-        while self.adds or self.removes:
-            await asyncio.sleep(BATCH_SECONDS)
-            adds, removes = self.adds, self.removes
-            self.adds, self.removes = {}, {}
-            try:
-                await database_sync_to_async(write_rows)(adds, removes)
-            except Exception as exc:  # the database is away: try again a moment later
-                logger.warning("spectators' presence rows not written yet: %s", exc)
-                self.adds = adds | self.adds
-                self.removes = removes | self.removes
-                await asyncio.sleep(1.0)
-                continue
-            for game_id in set(adds.values()) | set(removes.values()):
-                announce(game_id, self.layer)
-
-
-_batches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def row_batch(layer) -> RowBatch:
-    """This event loop's batch of spectators' rows."""
-    loop = asyncio.get_running_loop()
-    batch = _batches.get(loop)
-    if batch is None or batch.layer is not layer:
-        batch = _batches[loop] = RowBatch(layer)
-    return batch
 
 
 # -- coalesced frames ---------------------------------------------------------------------------

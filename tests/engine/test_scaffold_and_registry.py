@@ -103,3 +103,13 @@ def test_the_bot_answers_the_same_for_positions_that_look_the_same():
     assert bots.mcts_move(dice, state, 3, 1, iterations=200) == bots.mcts_move(
         dice, lookalike, 3, 1, iterations=200
     )
+
+
+def test_scaffolding_leaves_the_callers_registry_as_it_was(tmp_path):
+    """The scaffold plays the new game through to write its golden file; the game must
+    not stay registered in the process that asked (every later test would see it)."""
+    from engine.scaffold import new_game
+
+    before = engine.names()
+    new_game("pebbles_two", tmp_path)
+    assert engine.names() == before

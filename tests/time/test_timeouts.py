@@ -271,7 +271,8 @@ async def test_correspondence_game_resumes_from_another_session_of_the_same_user
 
 
 async def test_spectator_delay_holds_back_spectators_but_not_players():
-    game, tokens = await anew_game(spectator_delay=0.5)
+    # Long enough that the late watcher connects within it on a loaded machine.
+    game, tokens = await anew_game(spectator_delay=2.0)
     players = [await connect(game.pk, token) for token in tokens]
     watcher = await connect(game.pk)
     await players[0].send(move(4, 0))
@@ -279,16 +280,16 @@ async def test_spectator_delay_holds_back_spectators_but_not_players():
     for player in players:
         assert (await player.expect("update"))["version"] == 1  # at once
     assert await watcher.quiet(0.3)  # held back
-    late_watcher = await connect(game.pk)  # the state as of 0.5 s ago
+    late_watcher = await connect(game.pk)  # the state as of 2 s ago
     assert late_watcher.first["version"] == 0 and late_watcher.first["view"]["ply"] == 0
     for spectator in (watcher, late_watcher):
-        update = await spectator.expect("update", wait=2)
+        update = await spectator.expect("update", wait=4)
         assert update["version"] == 1 and update["move"] == 4
     await players[1].send(move(0, 1))
     await players[1].expect("ack")
     assert (await players[0].expect("update"))["version"] == 2
     assert await watcher.quiet(0.3)
-    assert (await watcher.expect("update", wait=2))["version"] == 2
+    assert (await watcher.expect("update", wait=4))["version"] == 2
     for client in (*players, watcher, late_watcher):
         await client.close()
 
