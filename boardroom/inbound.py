@@ -52,3 +52,58 @@ class BoundedWebSocketProtocol(WebSocketProtocol):
         queue.put_nowait({"type": "websocket.disconnect", "code": int(CloseCode.POLICY_VIOLATION)})
         self.muted = True  # daphne then sends the application nothing more (onClose included)
         self.sendClose(code=int(CloseCode.POLICY_VIOLATION), reason="flooding")
+
+
+def drop_slow_headers(factory, seconds: float) -> None:
+    """Close an HTTP connection whose request headers are not complete ``seconds`` after
+    it opened (or after its previous request on a kept-alive connection finished).
+
+    Twisted's own timeout is an idle timeout: a client sending one header byte every 10 s
+    stays forever (20 of 20 such connections were still open after 330 s), each holding a
+    socket and a buffer. A WebSocket handshake is an HTTP request too, so this bounds
+    handshakes in progress as well. ``factory`` is daphne's HTTP factory."""
+    from twisted.internet import reactor
+
+    build = factory.buildProtocol
+
+    def build_with_deadline(addr):
+        protocol = build(addr)
+        channel = getattr(protocol, "_channel", protocol)
+        timer = None
+
+        def expire():
+            logger.info("dropping a connection whose request headers took over %s s", seconds)
+            if channel.transport is not None:
+                channel.transport.abortConnection()
+
+        def arm():
+            nonlocal timer
+            disarm()
+            timer = reactor.callLater(seconds, expire)
+
+        def disarm():
+            if timer is not None and timer.active():
+                timer.cancel()
+
+        headers_received, request_done = channel.allHeadersReceived, channel.requestDone
+        lost = channel.connectionLost
+
+        def all_headers_received():
+            disarm()
+            return headers_received()
+
+        def done(request):
+            arm()  # a kept-alive connection now waits for its next request's headers
+            return request_done(request)
+
+        def connection_lost(reason):
+            disarm()
+            return lost(reason)
+
+        channel.allHeadersReceived = all_headers_received
+        channel.requestDone = done
+        channel.connectionLost = connection_lost
+        arm()
+        return protocol
+
+    factory.buildProtocol = build_with_deadline

@@ -69,7 +69,7 @@ def main(argv=None) -> None:
     from django.db import DatabaseError
 
     from boardroom.asgi import application
-    from boardroom.inbound import BoundedWebSocketProtocol
+    from boardroom.inbound import BoundedWebSocketProtocol, drop_slow_headers
     from game_server.lifecycle import install_graceful_shutdown
     from game_server.presence import clear_connections
     from game_server.protocol import MAX_FRAME_BYTES
@@ -113,6 +113,8 @@ def main(argv=None) -> None:
         # A socket that queues frames faster than its consumer reads them is closed with
         # 4008 by the protocol itself (boardroom.inbound).
         server.ws_factory.protocol = BoundedWebSocketProtocol
+        # Request headers (a WebSocket handshake's too) must be complete in time.
+        drop_slow_headers(server.http_factory, settings.HEADER_TIMEOUT)
         # sys.__stdout__: at verbosity 2+ daphne redirects sys.stdout into its log.
         message = f"Boardroom is serving on http://{host}:{args.port}/ - open it in a browser."
         print(message, file=sys.__stdout__, flush=True)

@@ -215,6 +215,9 @@ MAX_SOCKETS_PER_SEAT = env_int("MAX_SOCKETS_PER_SEAT", 4)
 GUEST_BUDGET = (env_int("GUEST_BURST", 30), env_float("GUEST_PER_SECOND", 0.5))
 MAX_ANONYMOUS_SOCKETS_PER_ADDRESS = env_int("MAX_ANONYMOUS_SOCKETS_PER_ADDRESS", 200)
 PROXY_ADDRESS_HEADER = os.environ.get("PROXY_ADDRESS_HEADER", "") or None
+# Seconds a connection has to send complete request headers (slow-header clients are
+# dropped; boardroom/inbound.py), also between two requests on a kept-alive connection.
+HEADER_TIMEOUT = env_float("HEADER_TIMEOUT", 20.0)
 
 # Time (game_server/timeouts.py): how long a disconnected player has to come back before
 # the others may claim the win, and how often each process sweeps for expired clocks.
