@@ -14,6 +14,10 @@ presence row goes), and the client gets the documented flood close 4008. Frames 
 afterwards are ignored; Autobahn drops the TCP connection if the client does not answer
 the close within its close-handshake timeout.
 
+The other way round, a client that stops reading while the server writes to it (every
+broadcast of its game) would make Twisted buffer for it without bound: past
+:data:`MAX_OUTBOUND_BYTES` waiting to be sent, the connection is dropped instead.
+
 Import this module only after daphne installed Twisted's asyncio reactor (``serve``).
 """
 
@@ -27,6 +31,16 @@ from game_server import metrics
 from game_server.protocol import CloseCode
 
 MAX_QUEUED_FRAMES = 64
+# What the server holds for a client that does not read: past it the connection is
+# dropped (the client reconnects and catches up from its version when it reads again).
+MAX_OUTBOUND_BYTES = 4 * 2**20
+
+
+def outbound_bytes(transport) -> int:
+    """Bytes written to ``transport`` and not yet taken by the kernel (Twisted's buffer)."""
+    buffered = len(getattr(transport, "dataBuffer", b"")) - getattr(transport, "offset", 0)
+    return buffered + getattr(transport, "_tempDataLen", 0)
+
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +56,17 @@ class BoundedWebSocketProtocol(WebSocketProtocol):
             self.stop_flood(queue)
             return
         super().onMessage(payload, isBinary)
+
+    def serverSend(self, content, binary=False):
+        transport = self.transport
+        if transport is not None and outbound_bytes(transport) > MAX_OUTBOUND_BYTES:
+            if not self.flooded:
+                self.flooded = True
+                metrics.SLOW_READERS.inc()
+                logger.warning("dropping a WebSocket from %s that reads nothing", self.client_addr)
+                transport.abortConnection()
+            return
+        super().serverSend(content, binary)
 
     def stop_flood(self, queue) -> None:
         self.flooded = True

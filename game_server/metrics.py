@@ -45,6 +45,9 @@ REFUSED = Counter(
     "WebSockets closed at connect because a backend was unreachable",
     ["reason"],
 )
+SLOW_READERS = Counter(
+    "boardroom_slow_readers", "WebSockets dropped for leaving too much unread output"
+)
 FLOODS = Counter(
     "boardroom_floods", "WebSockets closed with 4008 for frames queued faster than read"
 )

@@ -59,6 +59,40 @@ print(json.dumps({"most": most, "closes": closes, "left": left}))
 """
 
 
+SLOW_READER = """
+import os
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "boardroom.settings")
+import django
+django.setup()
+import daphne.server  # the reactor first, as boardroom.serve does
+from boardroom.inbound import MAX_OUTBOUND_BYTES, BoundedWebSocketProtocol
+
+class Transport:  # Twisted's buffer of a client that reads nothing
+    dataBuffer, offset, _tempDataLen, aborted = b"", 0, 0, 0
+    def abortConnection(self):
+        self.aborted += 1
+
+sent = []
+protocol = BoundedWebSocketProtocol.__new__(BoundedWebSocketProtocol)
+protocol.transport = Transport()
+protocol.client_addr = ["127.0.0.1", 1]
+protocol.state = protocol.STATE_OPEN
+protocol.sendMessage = lambda payload, binary: sent.append(len(payload))
+frame = b"x" * 2000
+for _ in range(10_000):  # 20 MB of broadcasts
+    protocol.serverSend(frame, True)
+    protocol.transport._tempDataLen += len(frame)  # nothing reaches the client
+print(len(sent) * len(frame) <= MAX_OUTBOUND_BYTES + len(frame), protocol.transport.aborted)
+"""
+
+
+def test_the_server_holds_a_bounded_amount_for_a_client_that_reads_nothing():
+    run = subprocess.run(
+        [sys.executable, "-c", SLOW_READER], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert run.stdout.split() == ["True", "1"]  # bounded, and dropped once
+
+
 def test_the_protocol_bounds_what_an_unread_socket_queues():
     """100,000 frames at a consumer that reads none: at most MAX_QUEUED_FRAMES wait, then
     the queue is emptied, the application told the client left, the client sent 4008."""
