@@ -26,6 +26,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.live import run_for_result
 from bench.servers import ROOT, backend, servers
 
 PEERS = ROOT / "bench" / "peers"
@@ -106,19 +107,8 @@ def versions() -> dict[str, str]:
 
 
 def run_loadgen(config: dict, log=None) -> dict:
-    process = subprocess.run(
-        [node_binary(), str(PEERS / "loadgen.mjs"), json.dumps(config)],
-        cwd=PEERS,
-        capture_output=True,
-        text=True,
-        timeout=NODE_TIMEOUT,
-    )
-    if log is not None:
-        log.write(process.stderr)
-    for line in process.stdout.splitlines():
-        if line.startswith("RESULT "):
-            return json.loads(line.removeprefix("RESULT "))
-    raise PeerError(f"the Node load generator failed: {process.stderr[-3000:]}")
+    command = [node_binary(), str(PEERS / "loadgen.mjs"), json.dumps(config)]
+    return run_for_result(command, PEERS, NODE_TIMEOUT, log, PeerError)
 
 
 def _with_servers(system: System, workdir: Path, body):

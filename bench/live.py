@@ -56,19 +56,20 @@ class LoadgenError(RuntimeError):
 
 def run_loadgen(config: dict, timeout: float = LOADGEN_TIMEOUT, log=None) -> dict:
     """Run ``python -m bench.loadgen`` with ``config``; its ``RESULT`` line as a dict."""
-    process = subprocess.run(
-        [sys.executable, "-m", "bench.loadgen", json.dumps(config)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    command = [sys.executable, "-m", "bench.loadgen", json.dumps(config)]
+    return run_for_result(command, ROOT, timeout, log, LoadgenError)
+
+
+def run_for_result(command: list[str], cwd, timeout: float, log, error: type) -> dict:
+    """Run a load generator (Python or Node) to its end; the JSON of its ``RESULT``
+    line, or ``error`` with the end of its stderr."""
+    process = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout)
     if log is not None:
         log.write(process.stderr)
     for line in process.stdout.splitlines():
         if line.startswith("RESULT "):
             return json.loads(line.removeprefix("RESULT "))
-    raise LoadgenError(f"the load generator failed: {process.stderr[-3000:]}")
+    raise error(f"the load generator failed: {process.stderr[-3000:]}")
 
 
 class Profiler:

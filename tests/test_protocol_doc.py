@@ -141,43 +141,35 @@ def test_the_codes_table_names_only_codes_that_exist():
     assert table <= {code.value for code in Code} | engine_errors.CODES
 
 
+LOBBY_CODES = {
+    Code.LOGIN_REQUIRED,
+    Code.ALREADY_QUEUED,
+    Code.IN_A_GAME,
+    Code.AT_A_TABLE,
+    Code.TABLE_NOT_OPEN,
+    Code.NOT_CREATOR,
+    Code.QUEUEING,
+    Code.NOT_OVER,
+    Code.TOO_MANY_GAMES,
+    Code.INVALID_TOKEN,
+    Code.TOKEN_FROM_BROWSER,
+}
+HTTP_ONLY_CODES = {
+    Code.SEAT_TAKEN,
+    Code.GAME_FULL,
+    Code.INVALID_TIME_CONTROL,
+    Code.CSRF_FAILED,
+    Code.NAME_TAKEN,
+}
+
+
 def test_every_code_of_the_game_socket_is_in_its_codes_section():
-    http_or_lobby = {
-        Code.SEAT_TAKEN,
-        Code.GAME_FULL,
-        Code.INVALID_TIME_CONTROL,
-        Code.CSRF_FAILED,
-        Code.LOGIN_REQUIRED,
-        Code.ALREADY_QUEUED,
-        Code.IN_A_GAME,
-        Code.AT_A_TABLE,
-        Code.TABLE_NOT_OPEN,
-        Code.NOT_CREATOR,
-        Code.QUEUEING,
-        Code.NOT_OVER,
-        Code.TOO_MANY_GAMES,
-        Code.INVALID_TOKEN,
-        Code.TOKEN_FROM_BROWSER,
-        Code.NAME_TAKEN,
-    }
-    assert not missing({code.value for code in Code} - http_or_lobby, GAME_SOCKET)
+    socket_codes = {code.value for code in Code} - LOBBY_CODES - HTTP_ONLY_CODES
+    assert not missing(socket_codes, GAME_SOCKET)
 
 
 def test_every_lobby_code_is_in_the_lobby_section():
-    lobby_codes = {
-        Code.LOGIN_REQUIRED,
-        Code.ALREADY_QUEUED,
-        Code.IN_A_GAME,
-        Code.AT_A_TABLE,
-        Code.TABLE_NOT_OPEN,
-        Code.NOT_CREATOR,
-        Code.QUEUEING,
-        Code.NOT_OVER,
-        Code.TOO_MANY_GAMES,
-        Code.INVALID_TOKEN,
-        Code.TOKEN_FROM_BROWSER,
-    }
-    assert not missing({code.value for code in lobby_codes}, LOBBY)
+    assert not missing({code.value for code in LOBBY_CODES}, LOBBY)
 
 
 # -- close codes ----------------------------------------------------------------------------------
