@@ -14,7 +14,9 @@ COPY pyproject.toml README.md ./
 COPY engine/ engine/
 COPY game_server/ game_server/
 COPY lobby/ lobby/
+COPY accounts/ accounts/
 COPY web_client/ web_client/
+COPY boardroom/ boardroom/
 COPY manage.py ./
 COPY --from=client /src/web_client/static/ web_client/static/
 RUN pip install --no-cache-dir -e . \
