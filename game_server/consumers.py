@@ -12,9 +12,11 @@ each consumer forwards the bytes for its role as they are.
 
 from __future__ import annotations
 
+import secrets
 import time
 
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 
 import engine
 
@@ -54,6 +56,13 @@ ACTING = {"move", "claim_win", *ACTIONS}
 
 
 class GameConsumer(MsgpackWebsocketConsumer):
+    """One game socket. It has no channel-layer channel of its own: everything it hears
+    of its game comes through this process's fan-out (game_server.fanout), so Channels'
+    per-consumer channel, queue and waiting receive task would cost memory and a task
+    switch for nothing. ``channel_name`` is then just this socket's unique name (its
+    presence row's key)."""
+
+    channel_layer_alias = None  # no channel of its own (see above)
     game_id: str
     seat: int | None = None
     version: int = -1
@@ -61,6 +70,15 @@ class GameConsumer(MsgpackWebsocketConsumer):
     delay = 0.0  # spectator delay (seconds) for this connection
     held = None  # spectators.Held: updates held back for a delayed spectator
     batched = False  # an anonymous spectator: its presence row is written in a batch
+
+    @property
+    def layer(self):
+        """The channel layer the game's broadcasts go through."""
+        return get_channel_layer()
+
+    async def __call__(self, scope, receive, send):
+        self.channel_name = f"socket.{secrets.token_urlsafe(12)}"
+        await super().__call__(scope, receive, send)
 
     # -- connection ------------------------------------------------------------------------
     async def connect(self):
@@ -84,7 +102,7 @@ class GameConsumer(MsgpackWebsocketConsumer):
         # the others arriving at the same moment (presence.RowBatch), off its own path.
         self.batched = self.seat is None and self.is_anonymous()
         if self.batched:
-            spectator_rows.row_batch(self.channel_layer).add(self.channel_name, self.game_id)
+            spectator_rows.row_batch(self.layer).add(self.channel_name, self.game_id)
         else:
             admitted = await database_sync_to_async(presence.admit_game_socket)(
                 self.game_id, self.channel_name, self.seat, self.scope.get("user")
@@ -122,7 +140,7 @@ class GameConsumer(MsgpackWebsocketConsumer):
         if lifecycle.shutting_down:
             return  # this process's rows go at once at the end of the drain
         if self.batched:
-            spectator_rows.row_batch(self.channel_layer).remove(self.channel_name, self.game_id)
+            spectator_rows.row_batch(self.layer).remove(self.channel_name, self.game_id)
             return
         await database_sync_to_async(presence.disconnect)(self.channel_name)
         self.announce_presence()
@@ -190,7 +208,7 @@ class GameConsumer(MsgpackWebsocketConsumer):
         chat["channel"] = channel
         await database_sync_to_async(frames.store_chat)(self.game_id, chat)
         message = {"type": "game.chat", "game": self.game_id, "channel": channel}
-        await self.channel_layer.group_send(
+        await self.layer.group_send(
             presence.group_name(self.game_id), message | {"frame": encode(chat)}
         )
 
@@ -204,7 +222,7 @@ class GameConsumer(MsgpackWebsocketConsumer):
             await self.close(CloseCode.FORBIDDEN)
             return
         if self.batched:  # from now on its row is written and removed as a seat's
-            spectator_rows.row_batch(self.channel_layer).adds.pop(self.channel_name, None)
+            spectator_rows.row_batch(self.layer).adds.pop(self.channel_name, None)
             self.batched = False
         changed = await database_sync_to_async(presence.change_seat)(
             self.game_id, self.channel_name, seat, self.scope.get("user")
@@ -291,7 +309,7 @@ class GameConsumer(MsgpackWebsocketConsumer):
         await self.send_message(message)
 
     def announce_presence(self):
-        presence.announce(self.game_id, self.channel_layer)
+        presence.announce(self.game_id, self.layer)
 
     def chat_name(self) -> str:
         if self.seat is not None:
