@@ -171,6 +171,14 @@ async def test_a_redis_restart_pauses_the_game_and_loses_nothing(
     # The move is stored even though it cannot be broadcast now.
     ack = await p0.move(CONNECT4_WIN[2])
     assert ack["version"] == 3
+    # A socket opened now for a game this process does not hold yet (its group must be
+    # joined in Redis) is refused cleanly with the reconnect code, not HTTP 500.
+    other_game, _ = await new_game(a)
+    newcomer = Recording(a, other_game)
+    with pytest.raises(ConnectionError):
+        await newcomer.connect()
+    assert newcomer.close_code == 4012
+    assert await metric(a, "boardroom_refused_connections_total") == 1
     private_redis.start()  # a new, empty Redis on the same port
     # Each process notices and asks its clients to reconnect (4012), who catch up.
     for client in clients:
