@@ -195,11 +195,14 @@ async def test_an_auto_reconnecting_client_does_not_reconnect_when_refused(serve
 SIGTERM_SOCKETS = 300
 
 
-async def test_sigterm_sends_every_socket_4012_within_the_drain_and_leaves_no_row(database):
+async def test_sigterm_sends_every_socket_4012_within_the_drain_and_leaves_no_row(
+    database, tmp_path
+):
     """Hundreds of sockets on one process: SIGTERM tells each one 4012 (none 1006), the
     process is gone within its drain time, and its presence rows went with it."""
     # All from 127.0.0.1: lift the per-address cap on anonymous sockets for this test.
-    server = embedded_server({**database, "MAX_ANONYMOUS_SOCKETS_PER_ADDRESS": "0"}).start()
+    env = {**database, "MAX_ANONYMOUS_SOCKETS_PER_ADDRESS": "0"}
+    server = servers.Server(env, tmp_path / "sigterm.log").start()  # its own log
     game_id, players = await seated_clients(server.url)
     ws_url = server.url.replace("http", "ws") + f"/ws/games/{game_id}/"
     sockets = []
@@ -227,6 +230,8 @@ async def test_sigterm_sends_every_socket_4012_within_the_drain_and_leaves_no_ro
     assert [client.close_code for client in players] == [4012, 4012]
     assert Counter(codes) == {4012: SIGTERM_SOCKETS}
     assert took < 12  # the documented 10 s drain, plus the last close handshakes
+    log = server.log.read_text()
+    assert "Traceback" not in log and "CancelledError" not in log  # a clean shutdown
     rows = sqlite3.connect(database["DATABASE_URL"].removeprefix("sqlite:///")).execute(
         "SELECT COUNT(*) FROM game_server_connection"
     )
