@@ -68,6 +68,13 @@ class BoundedWebSocketProtocol(WebSocketProtocol):
             return
         super().serverSend(content, binary)
 
+    def failHandshake(self, reason, code=400, responseHeaders=None):
+        # Autobahn answers an Origin it cannot parse (``null``, ``file://``) with 400
+        # before the application sees it; every refused Origin is a 403 (docs/protocol.md).
+        if "origin" in reason.lower():
+            code = 403
+        super().failHandshake(reason, code, responseHeaders)
+
     def stop_flood(self, queue) -> None:
         self.flooded = True
         metrics.FLOODS.inc()

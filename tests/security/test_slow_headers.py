@@ -1,7 +1,8 @@
-"""Slow headers on a real daphne: a connection must complete its request headers within
-``HEADER_TIMEOUT`` (boardroom.inbound.drop_slow_headers), however it trickles them in,
-and a kept-alive connection waiting for its next request is dropped the same way; a
-normal request and a WebSocket are not affected."""
+"""The HTTP edge of a real daphne (boardroom.inbound): a connection must complete its
+request headers within ``HEADER_TIMEOUT`` (drop_slow_headers), however it trickles them
+in, and a kept-alive connection waiting for its next request is dropped the same way; a
+normal request and a WebSocket are not affected. Every refused Origin is a 403, also the
+ones Autobahn cannot parse."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
 
 from game_server.client import GameClient, api, create_game, take_seat
 from tests import servers
@@ -63,3 +66,14 @@ async def test_normal_requests_and_sockets_are_not_affected(server):
         await client.resync()
         assert client.version == 0
     assert (await api(server.url, "GET", "/healthz"))["status"] == "ok"
+
+
+@pytest.mark.parametrize(
+    "origin", ["null", "file://", "http://localhost:9999", "chrome-extension://x"]
+)
+async def test_every_refused_origin_is_a_403(server, origin):
+    game = await create_game(server.url, "tictactoe")
+    url = server.url.replace("http", "ws") + f"/ws/games/{game['id']}/"
+    with pytest.raises(InvalidStatus) as refused:
+        await connect(url, additional_headers={"Origin": origin})
+    assert refused.value.response.status_code == 403
