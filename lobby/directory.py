@@ -73,7 +73,7 @@ def game_entry(game_id: str) -> dict | None:
     return None if game is None else entry(game)
 
 
-def live(limit: int = LIVE_LIMIT) -> list[dict]:
+def _live_games():
     """Active games someone is playing: a player's socket is open, or the game started
     less than ``STARTING_SECONDS`` ago. A game its players walked away from (a bot game
     left, a game without a clock both players closed) is not listed, though it stays
@@ -81,13 +81,15 @@ def live(limit: int = LIVE_LIMIT) -> list[dict]:
     player_socket = Connection.objects.filter(game=OuterRef("pk"), seat__isnull=False)
     seconds = getattr(settings, "LOBBY_STARTING_SECONDS", STARTING_SECONDS)
     starting = timezone.now() - datetime.timedelta(seconds=seconds)
-    games = (
+    return (
         _games()
         .filter(status=Game.Status.ACTIVE)
         .filter(Exists(player_socket) | Q(started_at__gte=starting))
-        .order_by("-started_at")[:limit]
     )
-    return [entry(game) for game in games]
+
+
+def live(limit: int = LIVE_LIMIT) -> list[dict]:
+    return [entry(game) for game in _live_games().order_by("-started_at")[:limit]]
 
 
 def recent(limit: int = RECENT_LIMIT) -> list[dict]:
@@ -103,7 +105,7 @@ def online() -> dict:
         .values("game", "seat")
         .distinct()
         .count(),
-        "spectating": Connection.objects.filter(seat__isnull=True).count(),
+        "spectating": Connection.objects.filter(game__isnull=False, seat__isnull=True).count(),
     }
 
 
@@ -115,9 +117,18 @@ def announce(game_id: str, event: str) -> None:
     """Tell every lobby socket that a game ``started``, ``ended`` or has new ``spectators``."""
     game = game_entry(game_id)
     if game is not None:
+        # Whether it belongs in "Playing now" after this event: a page drops a game its
+        # players left at once, without waiting for its next directory request.
+        listed = _live_games().filter(pk=game_id).exists()
         notify.send_now(
             notify.DIRECTORY_GROUP,
-            {"type": "lobby.directory", "event": event, "game": game, "online": online()},
+            {
+                "type": "lobby.directory",
+                "event": event,
+                "game": game,
+                "live": listed,
+                "online": online(),
+            },
         )
 
 

@@ -342,6 +342,9 @@ def test_bot_answers_a_draw_offer_and_an_abandoned_game_leaves_playing_now(
     watcher.goto("/")
     expect(watcher.locator("#conn")).to_have_attribute("data-state", "open")
     expect(watcher.locator(f'#live-games li[data-game="{game_id}"]')).to_be_visible()
+    # Past the server's starting window (LOBBY_STARTING_SECONDS=1 here), during which a
+    # game is listed whoever is connected: on a fast run the steps above take less.
+    player.wait_for_timeout(1200)
     player.close()  # walks away from the bot game
     expect(watcher.locator(f'#live-games li[data-game="{game_id}"]')).to_have_count(0)
     expect(watcher.locator("#online")).to_contain_text("0 playing")

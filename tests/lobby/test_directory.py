@@ -36,6 +36,15 @@ def test_a_game_nobody_plays_leaves_playing_now():
     assert directory.online()["playing"] == 1
 
 
+def test_lobby_sockets_are_not_counted_as_spectators():
+    """Lobby sockets are presence rows without a game: "in the lobby", never "watching"."""
+    game, _ = new_game()
+    user = make_user()
+    Connection.objects.create(channel_name="lobby!1", game=None, seat=None, user=user, server="t")
+    Connection.objects.create(channel_name="watch!1", game=game, seat=None, server="t")
+    assert directory.online() == {"lobby": 1, "playing": 0, "spectating": 1}
+
+
 def test_a_bot_game_walked_away_from_is_not_listed():
     game = bots.start_bot_game(make_user(), matchmaking.parse_request("chess", 2), "random", 0)
     started_long_ago(game)

@@ -330,6 +330,12 @@ setInterval(() => {
 }, 30_000);
 lobby.on("directory_update", (m) => {
   showOnline(m.online);
+  // A game that left "Playing now" goes at once; the whole list is asked for again too.
+  const current = store.state.directory;
+  if (m.live === false && current && m.game) {
+    const live = current.live.filter((entry) => entry.game !== m.game.game);
+    store.update({ directory: { ...current, live } });
+  }
   askDirectory();
 });
 
