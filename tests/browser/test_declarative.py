@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from engine.scaffold import new_game
@@ -35,10 +36,21 @@ def nim_url(tmp_path_factory):
 
 
 def click_at(page, locator) -> None:
-    """A real pointer click at the middle of the element."""
-    locator.scroll_into_view_if_needed()
-    box = locator.bounding_box()
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    """A real pointer click at the middle of the element, once it is drawn and still: the
+    page may know it is its turn a moment before the targets are on screen, and a
+    presence frame redraws the board (the element is then replaced)."""
+    for _ in range(100):
+        try:
+            expect(locator).to_be_visible()
+            locator.scroll_into_view_if_needed(timeout=1000)
+            box = locator.bounding_box(timeout=1000)
+        except PlaywrightError:  # replaced while we looked: look again
+            box = None
+        if box is not None:
+            page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"{locator} never stood still")
 
 
 def mover(pages):
