@@ -1,10 +1,14 @@
 """The one path that stores an action: check, apply the engine, store, then broadcast.
 
-:func:`submit_action` is the only code that stores a move or an engine action (bots,
-the lobby and the sweeper of ``game_server.timeouts`` call it too). It locks the game
-row, checks the version and the clock, applies the engine, stores the move in one
-transaction and, once that transaction has committed, broadcasts it
-(``game_server.frames``): persist, then broadcast; a move nobody stored is never shown.
+:func:`submit_action` (threads: bots, the lobby, the sweeper of ``game_server.timeouts``)
+and :func:`submit` (consumers, on the event loop) are the only ways to store a move or an
+engine action. Both check the request's shape here, at the edge, and store it through
+``game_server.commits``: consumers' actions are grouped, every action arriving while a
+batch is being stored joins the next one, and each batch is one transaction (one
+commit); threads store theirs as a batch of one. Once a batch has committed, and only
+then, its actions are broadcast (``game_server.frames``), counted, and announced to the
+lobby (:data:`action_stored`), and the waiting movers are answered: persist, then
+broadcast; a move nobody stored is never shown or acknowledged.
 
 Guarantees: the unique ``(game, ply)`` keeps one writer per ply across processes; the
 unique ``(game, seat, request_id)`` makes a retried request come back as the original
@@ -15,49 +19,36 @@ action arrived has its timeout stored first, exactly once (:func:`apply_timeout`
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import functools
 import logging
 import threading
+import weakref
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any
 
 from channels.db import DatabaseSyncToAsync, database_sync_to_async
 from django.conf import settings
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError
+from django.dispatch import Signal
 from django.utils import timezone
 from psycopg_pool import PoolTimeout
 
 import engine
-from engine import EngineError
 
-from . import clocks, frames, metrics, state
-from .models import Game, Move
+from . import clocks, commits, frames, metrics
+from .commits import SERVER_ACTIONS, ActionResult, DeadlinePassed, Request, Stored
+from .models import Game
 from .protocol import MAX_REQUEST_ID, Code, Rejected
-from .state import action_name, describe, hidden
+
+__all__ = ["SERVER_ACTIONS", "ActionResult", "submit", "submit_action", "apply_timeout"]
 
 logger = logging.getLogger(__name__)
 
-# Actions only the server applies; a clock that ran out does not stop them.
-SERVER_ACTIONS = (engine.TIMEOUT, engine.ABANDON, engine.ABORT)
-
-
-@dataclass(frozen=True)
-class ActionResult:
-    """What :func:`submit_action` did. ``duplicate``: the request id was already stored,
-    nothing was applied and ``version`` is the version that request produced."""
-
-    game_id: str
-    version: int
-    seat: int
-    data: Any
-    description: str
-    request_id: str | None
-    duplicate: bool = False
-    state: engine.State | None = None
-    outcome: dict | None = None
-    public: Any = None  # what others may see of the move (hidden-information games)
+# Sent after an action's batch committed, in the storing thread: ``game_id``, ``result``
+# (an ActionResult), ``game`` (the row after it) and ``ended`` (the action ended the
+# game). The lobby listens (bots, ratings, the directory); a failing receiver is logged.
+action_stored = Signal()
 
 
 def is_plain_data(data, depth: int = 0) -> bool:
@@ -105,8 +96,26 @@ def unavailable_on_database_errors(function):
     return wrapper
 
 
-class DeadlinePassed(Exception):
-    """Inside :func:`submit_action`: a clock ran out before this action arrived."""
+def checked(
+    game_id, seat_index, data, expected_version, request_id, broadcast=True, by_server=False
+):
+    """The action as a :class:`commits.Request`, once its shape is right: ``malformed``
+    (request id, version, move data), ``not_a_player`` (no seat) or ``server_only``."""
+    if isinstance(data, dict) and data.get("action") in SERVER_ACTIONS and not by_server:
+        raise Rejected(Code.SERVER_ONLY, f"only the server applies {data['action']!r}")
+    if request_id is not None and (
+        not isinstance(request_id, str) or len(request_id) > MAX_REQUEST_ID or "\x00" in request_id
+    ):
+        raise Rejected(Code.MALFORMED, f"a request id is a string of at most {MAX_REQUEST_ID}")
+    if expected_version is not None and (
+        not isinstance(expected_version, int) or isinstance(expected_version, bool)
+    ):
+        raise Rejected(Code.MALFORMED, "the version must be an integer")
+    if not isinstance(seat_index, int) or isinstance(seat_index, bool):
+        raise Rejected(Code.NOT_A_PLAYER, "you do not have a seat in this game")
+    if not is_plain_data(data):
+        raise Rejected(engine.errors.MALFORMED_MOVE, "a move is made of strings, ints and lists")
+    return Request(game_id, seat_index, data, expected_version, request_id, broadcast)
 
 
 def submit_action(
@@ -120,9 +129,9 @@ def submit_action(
     by_server: bool = False,
 ) -> ActionResult:
     """Apply a move or engine action (``{"action": ...}``) for ``seat_index``, which the
-    caller has authenticated. Raises :class:`Rejected` (``not_found``, ``not_a_player``,
-    ``game_over``, ``not_started``, ``stale_version``, ``malformed``, ``out_of_time``,
-    ``server_only`` or an engine code).
+    caller has authenticated, from a thread. Raises :class:`Rejected` (``not_found``,
+    ``not_a_player``, ``game_over``, ``not_started``, ``stale_version``, ``malformed``,
+    ``out_of_time``, ``server_only``, ``unavailable`` or an engine code).
 
     ``expected_version`` (None: skip the check) must be the game's current version.
     A ``request_id`` already stored for this game and seat returns the original result
@@ -136,20 +145,84 @@ def submit_action(
     ``by_server=True`` (``game_server.timeouts``); from anybody else, whatever message
     carried them, they are refused with ``server_only`` and nothing changes.
     """
-    if isinstance(data, dict) and data.get("action") in SERVER_ACTIONS and not by_server:
-        raise Rejected(Code.SERVER_ONLY, f"only the server applies {data['action']!r}")
-    args = (game_id, seat_index, data, expected_version, request_id, broadcast)
-    with _game_lock(game_id):
+    request = checked(game_id, seat_index, data, expected_version, request_id, broadcast, by_server)
+    answer = store_actions([request])[0]
+    if isinstance(answer, BaseException):
+        raise answer
+    return answer
+
+
+async def submit(game_id, seat_index, data, expected_version, request_id) -> ActionResult:
+    """:func:`submit_action` for consumers: the action joins this event loop's next batch
+    (:class:`Batcher`) and the caller is answered once that batch has committed."""
+    request = checked(game_id, seat_index, data, expected_version, request_id)
+    return await batcher().submit(request)
+
+
+def store_actions(requests: list[Request]) -> list:
+    """Store ``requests`` in one transaction (``commits.store_batch``), then broadcast
+    what was stored. Returns an ``ActionResult`` or a ``Rejected`` per request.
+
+    Takes the process's locks of the batch's games (so that two batches of one game in
+    this process store and broadcast in version order). A batch refused by a constraint
+    for one action's sake is stored again one action per transaction; a database that
+    fails refuses the whole batch as ``unavailable`` (nothing of it was stored)."""
+    locks = sorted({_lock_index(request.game_id) for request in requests})
+    for index in locks:
+        _GAME_LOCKS[index].acquire()
+    try:
         try:
-            return _store_action(*args)
-        except DeadlinePassed:
-            pass
-        if seat_index in apply_timeout(game_id):
-            raise Rejected(Code.OUT_OF_TIME, "your time ran out before this action arrived")
-        try:
-            return _store_action(*args)
-        except DeadlinePassed:
-            raise Rejected(Code.STALE_VERSION, "a clock ran out; the game moved on") from None
+            answers = _store_batch(requests)
+        except Rejected as exc:
+            return [Rejected(exc.code, exc.message) for _ in requests]
+        except IntegrityError:
+            if len(requests) == 1:
+                return [Rejected(Code.STALE_VERSION, "another action was stored first")]
+            return [store_actions([request])[0] for request in requests]
+        return [
+            _after_deadline(request, answer)
+            for request, answer in zip(requests, answers, strict=True)
+        ]
+    finally:
+        for index in reversed(locks):
+            _GAME_LOCKS[index].release()
+
+
+def _store_batch(requests: list[Request]) -> list:
+    answers = _store_in_transaction(requests)
+    stored = [(r, a) for r, a in zip(requests, answers, strict=True) if isinstance(a, Stored)]
+    messages = []
+    for request, answer in stored:
+        metrics.MOVES.inc()
+        if request.broadcast:
+            messages.append(frames.update_message(answer.game, answer.result))
+    if messages:
+        frames.publish(messages)
+    for _request, answer in stored:
+        action_stored.send_robust(
+            Game,
+            game_id=answer.game.pk,
+            result=answer.result,
+            game=answer.game,
+            ended=answer.status_changed,
+        )
+    return [a.result if isinstance(a, Stored) else a for a in answers]
+
+
+_store_in_transaction = unavailable_on_database_errors(commits.store_batch)
+
+
+def _after_deadline(request: Request, answer):
+    """A clock ran out before ``request`` arrived: store the timeout, then refuse the
+    action (``out_of_time``) or, when it was another seat's clock, try it once more."""
+    if not isinstance(answer, DeadlinePassed):
+        return answer
+    if request.seat in apply_timeout(request.game_id):
+        return Rejected(Code.OUT_OF_TIME, "your time ran out before this action arrived")
+    answer = _store_batch([request])[0]
+    if isinstance(answer, DeadlinePassed):
+        return Rejected(Code.STALE_VERSION, "a clock ran out; the game moved on")
+    return answer
 
 
 def apply_timeout(game_id: str, now: datetime.datetime | None = None) -> list[int]:
@@ -183,8 +256,8 @@ def apply_timeout(game_id: str, now: datetime.datetime | None = None) -> list[in
 _GAME_LOCKS = [threading.RLock() for _ in range(256)]
 
 
-def _game_lock(game_id: str) -> threading.RLock:
-    return _GAME_LOCKS[hash(game_id) % len(_GAME_LOCKS)]
+def _lock_index(game_id: str) -> int:
+    return hash(game_id) % len(_GAME_LOCKS)
 
 
 _ACTION_EXECUTOR = (
@@ -204,121 +277,63 @@ def in_action_thread(function):
     return DatabaseSyncToAsync(function, thread_sensitive=False, executor=_ACTION_EXECUTOR)
 
 
-def _duplicate(game_id, seat_index, request_id) -> ActionResult | None:
-    if request_id is None:
-        return None
-    moves = Move.objects.filter(game_id=game_id, seat=seat_index, request_id=request_id)
-    move = next(iter(moves[:1]), None)  # at most one (unique): no ORDER BY needed
-    if move is None:
-        return None
-    return ActionResult(
-        game_id, move.ply, move.seat, move.data, move.description, request_id, duplicate=True
-    )
+class Batcher:
+    """An event loop's way into group commit: consumers' actions wait here while a batch
+    is being stored and all go into the next one (at most ``commits.MAX_BATCH``), stored
+    on the action thread (:func:`in_action_thread`): one thread hop and one commit per
+    batch, not per move. Alone, an action is stored at once."""
+
+    def __init__(self):
+        self.waiting: list[tuple[Request, asyncio.Future]] = []
+        self.task: asyncio.Task | None = None
+
+    async def submit(self, request: Request) -> ActionResult:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self.waiting.append((request, future))
+        if self.task is None:
+            self.task = loop.create_task(self.run())
+        return await future
+
+    async def run(self) -> None:
+        store = in_action_thread(store_actions)
+        try:
+            while self.waiting:
+                batch = self.waiting[: commits.MAX_BATCH]
+                del self.waiting[: commits.MAX_BATCH]
+                try:
+                    answers = await store([request for request, _ in batch])
+                except Exception:
+                    logger.exception("a batch of %d actions failed", len(batch))
+                    answers = [None] * len(batch)
+                for (_, future), answer in zip(batch, answers, strict=True):
+                    if future.done():  # its mover went away; the answer is still stored
+                        continue
+                    if answer is None:
+                        future.set_exception(_unavailable())
+                    elif isinstance(answer, BaseException):
+                        future.set_exception(answer)
+                    else:
+                        future.set_result(answer)
+        finally:
+            self.task = None
+            waiting, self.waiting = self.waiting, []
+            for _, future in waiting:  # the loop is closing: nothing of these was stored
+                if not future.done():
+                    future.set_exception(_unavailable())
 
 
-@unavailable_on_database_errors
-def _store_action(game_id, seat_index, data, expected_version, request_id, broadcast):
-    if request_id is not None and (
-        not isinstance(request_id, str) or len(request_id) > MAX_REQUEST_ID or "\x00" in request_id
-    ):
-        raise Rejected(Code.MALFORMED, f"a request id is a string of at most {MAX_REQUEST_ID}")
-    if expected_version is not None and (
-        not isinstance(expected_version, int) or isinstance(expected_version, bool)
-    ):
-        raise Rejected(Code.MALFORMED, "the version must be an integer")
-    if not isinstance(seat_index, int) or isinstance(seat_index, bool):
-        raise Rejected(Code.NOT_A_PLAYER, "you do not have a seat in this game")
-    if not is_plain_data(data):
-        raise Rejected(engine.errors.MALFORMED_MOVE, "a move is made of strings, ints and lists")
-    # A retried request is found by its request id only when the action cannot be stored
-    # as a new one (it no longer fits the game, or the unique request id refuses it): one
-    # query less per move.
-    try:
-        with transaction.atomic():
-            result, game = _apply_and_store(game_id, seat_index, data, expected_version, request_id)
-            transaction.on_commit(lambda: state.cache.put(game_id, result.state))
-            transaction.on_commit(metrics.MOVES.inc)
-            if broadcast:
-                transaction.on_commit(lambda: frames.broadcast_action(game, result))
-    except (Rejected, DeadlinePassed, IntegrityError) as exc:
-        duplicate = _duplicate(game_id, seat_index, request_id)
-        if duplicate is not None:
-            return duplicate
-        if isinstance(exc, IntegrityError):
-            raise Rejected(Code.STALE_VERSION, "another action was stored first") from None
-        raise
-    return result
+def _unavailable() -> Rejected:
+    return Rejected(Code.UNAVAILABLE, "the server could not store this action; retry shortly")
 
 
-def _lock_game(game_id: str) -> Game:
-    try:
-        return Game.objects.select_for_update().get(pk=game_id)
-    except Game.DoesNotExist:
-        raise Rejected(Code.NOT_FOUND, f"no game {game_id!r}") from None
+_batchers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _apply_and_store(game_id, seat_index, data, expected_version, request_id):
-    """Inside the caller's transaction: lock the game, check, apply and store the action.
-    Returns the result and the updated game row. The caller looks for a duplicate request
-    when this raises."""
-    game = _lock_game(game_id)
-    if not 0 <= seat_index < game.num_players:
-        raise Rejected(Code.NOT_A_PLAYER, "you do not have a seat in this game")
-    if game.over:
-        raise Rejected(Code.GAME_OVER, "the game is over")
-    if game.status == Game.Status.WAITING:
-        raise Rejected(Code.NOT_STARTED, "the game waits for players")
-    now = timezone.now()
-    expired = game.deadline is not None and game.deadline <= now
-    if expired and action_name(data) not in SERVER_ACTIONS:
-        raise DeadlinePassed()
-    if expected_version is not None and expected_version != game.version:
-        raise Rejected(Code.STALE_VERSION, f"the game is at version {game.version}")
-    game_engine = engine.get(game.kind)
-    before = state.load_state(game)
-    try:
-        new_state = game_engine.apply(before, data, seat_index)
-    except EngineError as exc:
-        raise Rejected(exc.code, exc.message) from exc
-    description = describe(game_engine, before, data)
-    public = game_engine.public_move(before, data, seat_index) if hidden(game_engine) else None
-    # No savepoint: the game row is locked, so no other writer can take this ply.
-    Move.objects.create(
-        game=game,
-        ply=new_state.ply,
-        seat=seat_index,
-        data=data,
-        description=description,
-        request_id=request_id,
-        public=public,
-    )
-    outcome = game_engine.outcome(new_state)
-    game.version = new_state.ply
-    game.clock, game.deadline = clocks.advance(
-        game.time_control,
-        game.clock,
-        seat_index,
-        not isinstance(data, dict),
-        game_engine.to_move(new_state),
-        now.timestamp(),
-    )
-    fields = ["version", "clock", "deadline"]
-    if outcome is not None:
-        aborted = outcome.reason == engine.core.REASON_ABORTED
-        game.status = Game.Status.ABORTED if aborted else Game.Status.FINISHED
-        game.outcome = outcome.to_data() | ({"draw": False} if aborted else {})
-        game.finished_at = timezone.now()
-        fields += ["status", "outcome", "finished_at"]
-    game.save(update_fields=fields)
-    result = ActionResult(
-        game_id,
-        new_state.ply,
-        seat_index,
-        data,
-        description,
-        request_id,
-        state=new_state,
-        outcome=game.outcome,
-        public=public,
-    )
-    return result, game
+def batcher() -> Batcher:
+    """This event loop's batcher."""
+    loop = asyncio.get_running_loop()
+    current = _batchers.get(loop)
+    if current is None:
+        current = _batchers[loop] = Batcher()
+    return current

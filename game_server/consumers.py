@@ -185,9 +185,7 @@ class GameConsumer(MsgpackWebsocketConsumer):
             raise Malformed("'move' is missing")
         if self.seat is None:
             raise Rejected(Code.NOT_A_PLAYER, "spectators cannot act")
-        result = await actions.in_action_thread(actions.submit_action)(
-            self.game_id, self.seat, data, version, request_id
-        )
+        result = await actions.submit(self.game_id, self.seat, data, version, request_id)
         await self.send_ack(request_id, result)
 
     async def on_resync(self, message):
@@ -259,7 +257,11 @@ class GameConsumer(MsgpackWebsocketConsumer):
 
     # -- the game's broadcasts (handed over by game_server.fanout) ----------------------------
     async def handle_game_event(self, event):
-        handler = {"game.update": self.game_update, "game.chat": self.game_chat}
+        handler = {
+            "game.update": self.game_update,
+            "game.chat": self.game_chat,
+            "game.stale": self.game_stale,
+        }
         await handler.get(event["type"], self.game_frame)(event)
 
     async def game_update(self, event):
@@ -272,6 +274,12 @@ class GameConsumer(MsgpackWebsocketConsumer):
             self.held = spectators.hold(self, self.held, event["spectator"], self.delay)
             return
         await self.send_bytes(frame or event["spectator"])
+
+    async def game_stale(self, event):
+        """A version of the game was stored and never broadcast here (its process died
+        between its commit and its broadcast: ``fanout.Fanout.observed``): catch up."""
+        if event["version"] > self.version and not self.delay:
+            await self.send_catch_up(self.version)
 
     async def game_frame(self, event):
         """A frame that is the same for everybody (presence, chat)."""
@@ -300,6 +308,7 @@ class GameConsumer(MsgpackWebsocketConsumer):
         message = await database_sync_to_async(frames.snapshot)(self.game_id, self.seat)
         self.version = message["version"]
         await self.send_message(message)
+        self.observed(message)
 
     async def send_catch_up(self, from_version: int):
         message = await database_sync_to_async(frames.catch_up)(
@@ -307,6 +316,12 @@ class GameConsumer(MsgpackWebsocketConsumer):
         )
         self.version = message["version"]
         await self.send_message(message)
+        self.observed(message)
+
+    def observed(self, message: dict) -> None:
+        """Tell the fan-out which version the database had (a delayed view does not say)."""
+        if not self.delay and self.joined:
+            fanout().observed(self.game_id, message["version"])
 
     def announce_presence(self):
         presence.announce(self.game_id, self.layer)

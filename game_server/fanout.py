@@ -21,30 +21,41 @@ group, and they are renewed before the layer's ``GROUP_EXPIRY``.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
+import time
 import weakref
 
-from channels.layers import get_channel_layer
+from asgiref.sync import async_to_sync
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 
+from . import metrics
 from .presence import group_name
 from .protocol import LAYER_ERRORS
 
 logger = logging.getLogger(__name__)
 
 RETRY_SECONDS = 1.0  # after the layer failed to deliver (Redis down)
+# How long a version read from the database may be ahead of the broadcasts delivered
+# here before the local sockets are told to catch up (Fanout.observed).
+STALE_SECONDS = 1.0
 
 
 class Fanout:
     """This event loop's member of every game group it has sockets for."""
 
-    def __init__(self, layer):
+    def __init__(self, layer, loop=None):
         self.layer = layer
+        self.loop = loop
+        self.outbox: collections.deque[dict] = collections.deque()  # stored, not yet sent
+        self.sender: asyncio.Task | None = None
         self.channel: str | None = None
         self.local: dict[str, set] = {}  # game id -> its consumers on this loop
         self.member: set[str] = set()  # games whose group has our channel
         self.locks: dict[str, asyncio.Lock] = {}
+        self.versions: dict[str, int] = {}  # game id -> the latest version seen here
         self.reader: asyncio.Task | None = None
         self.renewer: asyncio.Task | None = None
 
@@ -72,6 +83,7 @@ class Fanout:
             consumers.discard(consumer)
             if not consumers:
                 del self.local[game_id]
+                self.versions.pop(game_id, None)
 
     async def sync(self, game_id: str) -> None:
         """Make the group membership match whether this loop has sockets for the game."""
@@ -109,11 +121,67 @@ class Fanout:
         """Hand ``message`` to each local socket of its game. An idle socket writes it at
         once (no task, no queue: daphne's send does not suspend), a busy one after the
         frame it is handling."""
-        for consumer in tuple(self.local.get(message.get("game"), ())):
+        game_id = message.get("game")
+        if message.get("type") == "game.update":
+            self.versions[game_id] = max(self.versions.get(game_id, 0), message["version"])
+        for consumer in tuple(self.local.get(game_id, ())):
             try:
                 await consumer.game_event(message)
             except Exception:  # one broken socket never stops the others
                 logger.exception("fan-out to %s failed", consumer.channel_name)
+
+    # -- stored actions, in the order they were stored ----------------------------------------
+    def enqueue(self, messages: list[dict]) -> None:
+        """(On the loop.) Send ``messages`` after those already waiting, in order."""
+        self.outbox.extend(messages)
+        if self.sender is None or self.sender.done():
+            self.sender = asyncio.get_running_loop().create_task(self.send_outbox())
+
+    async def send_outbox(self) -> None:
+        while self.outbox:
+            await self.send(self.outbox.popleft())
+
+    async def send(self, message: dict) -> None:
+        """One stored action to every process with sockets of its game. With the
+        in-memory layer this process is the only one: handed to its sockets directly."""
+        start = time.perf_counter()
+        try:
+            if isinstance(self.layer, InMemoryChannelLayer):
+                await self.deliver(message)
+            else:
+                await _group_send(self.layer, message)
+        except Exception:
+            metrics.BROADCAST_FAILURES.inc()
+            logger.exception(
+                "game %s: version %s was stored but not broadcast",
+                message["game"],
+                message["version"],
+            )
+            return
+        metrics.BROADCAST_SECONDS.observe(time.perf_counter() - start)
+
+    # -- versions stored and never broadcast -------------------------------------------------
+    def observed(self, game_id: str, version: int) -> None:
+        """A local socket of the game read ``version`` from the database. A process that
+        dies between a commit and its broadcast (kill -9) leaves the others' sockets
+        waiting for a version that no broadcast will bring: when a version read here
+        stays ahead of the broadcasts delivered here for ``STALE_SECONDS``, every local
+        socket of the game catches up from the database (it is the sockets of the dead
+        process, reconnecting here, that read it first)."""
+        known = self.versions.get(game_id)
+        if known is None or version <= known:
+            if game_id in self.local:
+                self.versions[game_id] = max(version, known or 0)
+            return
+        asyncio.get_running_loop().call_later(STALE_SECONDS, self.check_stale, game_id, version)
+
+    def check_stale(self, game_id: str, version: int) -> None:
+        if self.versions.get(game_id, version) >= version:
+            return  # its broadcast arrived meanwhile (or the game has no socket here now)
+        logger.warning("game %s: version %s never broadcast here; catching up", game_id, version)
+        self.versions[game_id] = version
+        event = {"type": "game.stale", "game": game_id, "version": version}
+        asyncio.get_running_loop().create_task(self.deliver(event))
 
     async def renew(self) -> None:
         """Join the groups again before the layer forgets the memberships."""
@@ -124,14 +192,60 @@ class Fanout:
                     await self.layer.group_add(group_name(game_id), self.channel)
 
 
+async def _group_send(layer, message: dict) -> None:
+    group = group_name(message["game"])
+    try:
+        await layer.group_send(group, message)
+    except Exception:
+        # Once more: after a Redis restart the pooled connection is stale and only the
+        # next attempt opens a new one.
+        await layer.group_send(group, message)
+
+
 _fanouts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_serving: Fanout | None = None  # the fan-out of the loop that serves sockets
 
 
 def fanout() -> Fanout:
     """This event loop's fan-out (the channel layer's, as settings name it)."""
+    global _serving
     loop = asyncio.get_running_loop()
     current = _fanouts.get(loop)
     layer = get_channel_layer()
     if current is None or current.layer is not layer:
-        current = _fanouts[loop] = Fanout(layer)
+        current = _fanouts[loop] = Fanout(layer, loop)
+    _serving = current
     return current
+
+
+def publish(messages: list[dict]) -> None:
+    """Broadcast stored actions (from any thread), in the order given: handed to the
+    serving loop's fan-out, which sends them one after another, so that the storing
+    thread never waits for the layer and the broadcasts of one game keep the order of
+    their commits. Without a serving loop (scripts, some tests) they are sent from here.
+    """
+    serving = _serving
+    if serving is not None and serving.loop.is_running() and serving.layer is get_channel_layer():
+        serving.loop.call_soon_threadsafe(serving.enqueue, messages)
+        return
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    sender = Fanout(layer)
+    for message in messages:
+        async_to_sync(_send_from_thread)(sender, message)
+
+
+async def _send_from_thread(sender: Fanout, message: dict) -> None:
+    """Not from the serving loop: through the layer, whatever it is (with the in-memory
+    layer, to the fan-outs of the loops that joined the game's group)."""
+    start = time.perf_counter()
+    try:
+        await _group_send(sender.layer, message)
+    except Exception:
+        metrics.BROADCAST_FAILURES.inc()
+        logger.exception(
+            "game %s: version %s was stored but not broadcast", message["game"], message["version"]
+        )
+        return
+    metrics.BROADCAST_SECONDS.observe(time.perf_counter() - start)

@@ -1,6 +1,6 @@
 """What clients are sent about a game: snapshots, catch-up, and updates of stored actions.
 
-Every stored action is broadcast once per game (:func:`broadcast_action`) as a
+Every stored action is broadcast once per game (:func:`publish`) as a
 ``game.update`` channel-layer message holding the already-encoded frame of each distinct
 viewer (:func:`update_frames`); each consumer forwards the bytes for its role as they
 are. A client that missed updates asks for the ones after its version (:func:`catch_up`)
@@ -13,13 +13,11 @@ import datetime
 import logging
 import time
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.utils import timezone
 
 import engine
 
-from . import clocks, metrics, presence, state
+from . import clocks, fanout, presence, state
 from .models import ChatLine, Game, Move
 from .protocol import encode
 from .state import action_name
@@ -225,31 +223,20 @@ def update_frames(game: Game, result) -> dict:
     return {"spectator": frame(None), "seats": seats}
 
 
-def broadcast_action(game: Game, result) -> None:
-    """Send the stored action to the game's group. A channel layer that fails (Redis
-    down) does not undo the stored action: it is logged and counted, and clients catch
-    up from their version when they reconnect (``game_server.lifecycle``)."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    start = time.perf_counter()
-    message = {
+def update_message(game: Game, result) -> dict:
+    """The channel-layer message of one stored action (``game``: the row after it)."""
+    return {
         "type": "game.update",
         "game": game.pk,
         "version": result.version,
         **update_frames(game, result),
     }
-    try:
-        try:
-            async_to_sync(layer.group_send)(presence.group_name(game.pk), message)
-        except Exception:
-            # Once more: after a Redis restart the pooled connection is stale and only
-            # the next attempt opens a new one.
-            async_to_sync(layer.group_send)(presence.group_name(game.pk), message)
-    except Exception:
-        metrics.BROADCAST_FAILURES.inc()
-        logger.exception(
-            "game %s: version %s was stored but not broadcast", game.pk, result.version
-        )
-        return
-    metrics.BROADCAST_SECONDS.observe(time.perf_counter() - start)
+
+
+def publish(messages: list[dict]) -> None:
+    """Broadcast stored actions' messages, in the order given (``fanout.publish``: from
+    the serving event loop, without the storing thread waiting for the layer). A channel
+    layer that fails (Redis down) does not undo a stored action: it is logged and
+    counted, and clients catch up from their version when they reconnect
+    (``game_server.lifecycle``)."""
+    fanout.publish(messages)

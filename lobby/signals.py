@@ -18,8 +18,8 @@ import functools
 from django.db import transaction
 from django.db.models.signals import post_save
 
-from game_server import presence
-from game_server.models import Game, Move
+from game_server import actions, presence
+from game_server.models import Game
 
 from . import bots, directory, ratings
 
@@ -43,21 +43,29 @@ def _bot_check_after_move(game_id: str) -> None:
         bots.poke(game_id)
 
 
-def move_stored(sender, instance: Move, created: bool, **kwargs) -> None:
-    if created:
-        _later(_bot_check_after_move, instance.game_id)
+def action_stored(sender, game_id: str, game: Game, ended: bool, **kwargs) -> None:
+    """After the action's transaction committed (``game_server.actions``)."""
+    _bot_check_after_move(game_id)
+    if ended:
+        game_ended(game)
 
 
 def game_saved(sender, instance: Game, created: bool, update_fields=None, **kwargs) -> None:
+    """A game saved through the ORM: seating starts games (actions are stored in SQL and
+    arrive through :func:`action_stored`)."""
     if created or (update_fields is not None and "status" not in update_fields):
         return
     if instance.status == Game.Status.ACTIVE:
         _later(_bot_check, instance.pk)
         _later(directory.announce, instance.pk, "started")
-    elif instance.status == Game.Status.FINISHED:
-        _later(ratings.apply_game, instance.pk)
-    if instance.status in (Game.Status.FINISHED, Game.Status.ABORTED):
-        _later(directory.announce, instance.pk, "ended")
+    elif instance.over:
+        _later(game_ended, instance)
+
+
+def game_ended(game: Game) -> None:
+    if game.status == Game.Status.FINISHED:
+        ratings.apply_game(game.pk)
+    directory.announce(game.pk, "ended")
 
 
 def presence_changed(sender, game_id: str, **kwargs) -> None:
@@ -65,6 +73,6 @@ def presence_changed(sender, game_id: str, **kwargs) -> None:
 
 
 def connect() -> None:
-    post_save.connect(move_stored, sender=Move, dispatch_uid="lobby.move_stored")
+    actions.action_stored.connect(action_stored, dispatch_uid="lobby.action_stored")
     post_save.connect(game_saved, sender=Game, dispatch_uid="lobby.game_saved")
     presence.presence_changed.connect(presence_changed, dispatch_uid="lobby.presence_changed")

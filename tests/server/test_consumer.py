@@ -344,3 +344,36 @@ async def test_a_user_is_not_a_player_of_another_game():
     other, other_tokens = await anew_game()
     client = await connect(other.pk, tokens[0], first=None)
     assert await client.recv() == {"type": "closed", "code": 4403}
+
+
+async def test_a_version_stored_but_never_broadcast_reaches_every_socket(monkeypatch):
+    """The process that stored a move died between its commit and its broadcast (kill -9):
+    here the broadcast is dropped. The mover was acknowledged; the others wait for an
+    update that never comes, until a socket that reads the game from the database (the
+    mover reconnecting, as a client of a dead process does) shows that this process is
+    behind: every socket of the game then catches up, without reconnecting."""
+    game, tokens = await anew_game("connect4")
+    players = [await connect(game.pk, token) for token in tokens]
+    watcher = await connect(game.pk)
+    await players[0].send(move(3, 0))
+    await players[0].expect("ack")
+    for client in (*players, watcher):
+        assert (await client.expect("update"))["version"] == 1
+    dropped = []
+    monkeypatch.setattr(frames.fanout, "publish", dropped.extend)
+    await players[1].send(move(3, 1))
+    assert (await players[1].expect("ack"))["version"] == 2
+    assert len(dropped) == 1  # stored, acknowledged, never broadcast
+    assert await watcher.quiet(0.3)
+    monkeypatch.undo()
+    again = await connect(game.pk, tokens[1], version=2, first="moves")
+    for client in (players[0], watcher):
+        caught_up = await client.expect("moves", wait=5)
+        assert caught_up["version"] == 2 and caught_up["moves"][-1]["move"] == 3
+    # Play goes on, broadcast as usual.
+    await players[0].send(move(4, 2))
+    await players[0].expect("ack")
+    for client in (players[0], watcher, again):
+        assert (await client.expect("update"))["version"] == 3
+    for client in (*players, watcher, again):
+        await client.close()

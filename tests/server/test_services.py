@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import engine
-from game_server import actions, presence, protocol, seating
+from game_server import actions, commits, presence, protocol, seating
 from game_server.models import Game, Move, Seat
 from game_server.state import cache, load_state
 from tests.server.helpers import new_game
@@ -14,8 +14,10 @@ from tests.server.helpers import new_game
 @pytest.fixture(autouse=True)
 def empty_cache():
     cache.clear()
+    commits.live.clear()
     yield
     cache.clear()
+    commits.live.clear()
 
 
 def submit(game, seat, data, version, request_id=None):
@@ -109,20 +111,47 @@ def test_rejections_store_nothing():
     assert Move.objects.count() == 0
 
 
+def remember_version_zero(game):
+    """Make this process's memory of ``game`` what it was before its first move, as in a
+    process that did not store that move (another process did)."""
+    stale = Game.objects.get(pk=game.pk)
+    stale.version, stale.clock, stale.deadline = 0, None, None
+    commits.live.forget(game.pk)
+    commits.live.put(stale)
+    cache.clear()
+
+
 @pytest.mark.django_db
-def test_a_writer_that_read_an_old_version_loses_on_the_ply_constraint(monkeypatch):
-    """Two writers that both read version 0 (as two processes could): the unique
-    (game, ply) constraint stores one move and answers the other ``stale_version``."""
+def test_a_writer_that_remembered_an_old_version_loses_on_the_ply_constraint():
+    """Two writers that both believe the game is at version 0 (as two processes could):
+    the unique (game, ply) constraint stores one move; the other, checked again on the
+    database's row, is answered ``stale_version``."""
     game, _ = new_game()
     submit(game, 0, 4, 0, "first")
-    stale = Game.objects.get(pk=game.pk)
-    stale.version = 0  # what the second writer read before the first one committed
-    monkeypatch.setattr(actions, "_lock_game", lambda game_id: stale)
-    cache.clear()
+    remember_version_zero(game)
     with pytest.raises(protocol.Rejected) as rejected:
         submit(game, 0, 0, 0, "second")
     assert rejected.value.code == "stale_version"
     assert list(Move.objects.values_list("request_id", flat=True)) == ["first"]
+
+
+@pytest.mark.django_db
+def test_a_remembered_row_behind_the_database_never_refuses_a_right_move():
+    """The client knows version 1 from another process's broadcast; this process still
+    remembers version 0. The refusal it would decide is checked on the database's row
+    first, and the move is stored at ply 2 (and a move with no version after ply 1)."""
+    game, _ = new_game()
+    submit(game, 0, 4, 0, "first")
+    remember_version_zero(game)
+    assert submit(game, 1, 0, 1, "second").version == 2
+    remember_version_zero(game)
+    assert submit(game, 0, 8, None, "third").version == 3
+    assert list(Move.objects.order_by("ply").values_list("ply", "request_id")) == [
+        (1, "first"),
+        (2, "second"),
+        (3, "third"),
+    ]
+    assert Game.objects.get(pk=game.pk).version == 3
 
 
 @pytest.mark.django_db(transaction=True)

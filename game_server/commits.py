@@ -1,0 +1,337 @@
+"""Group commit: the actions of many games stored in one transaction, one commit.
+
+Why: a commit is a disk sync (SQLite ``synchronous=FULL``, PostgreSQL's WAL flush). One
+commit per move, plus the ORM, a row lock and two thread hops, capped one process at about
+300 moves/s with its database thread mostly waiting on the sync (docs/benchmarks.md).
+Here every action that arrives while a batch is being stored waits for the next batch,
+which is stored in one transaction: alone an action is stored at once (no timer, no
+added latency); under load one commit carries many. An action is acknowledged only after
+its batch committed, so nothing is ever shown or acknowledged that is not durable.
+
+How one action is stored (:func:`store_batch`):
+
+* the game's row and engine state come from this process's memory (:data:`live`, and
+  ``state.cache``) when it has them, **checked by version, never trusted**: the action
+  is inserted at ply ``version + 1`` with ``ON CONFLICT DO NOTHING``; a conflict means
+  another process (or this request id, earlier) was first, and the row is read again and
+  the action checked anew. A refusal decided on a remembered row (stale version, game
+  over, a clock run out) is likewise checked again on a fresh row before it is answered;
+* the game row is written with ``WHERE version = <before> AND status = 'active'``, so a
+  row that changed under the batch fails the whole batch instead of being overwritten;
+* plain SQL on one cursor, no model instances on the way (a remembered row is copied,
+  not built);
+* a batch that fails for one action's sake (a deadlock between two processes, say) is
+  tried again one action per transaction; when the database itself fails, every waiting
+  action is refused ``unavailable`` and nothing of the batch is stored or broadcast.
+
+``(game, ply)`` stays unique, so one ply has one writer across processes; ``(game, seat,
+request_id)`` too, so a retried request is answered as the original (``duplicate``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+import engine
+from engine import EngineError
+
+from . import clocks, state
+from .models import Game, Move
+from .protocol import Code, Rejected
+from .state import action_name, describe, hidden
+
+# Actions only the server applies; a clock that ran out does not stop them.
+SERVER_ACTIONS = (engine.TIMEOUT, engine.ABANDON, engine.ABORT)
+MAX_BATCH = 256
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """What an action did. ``duplicate``: the request id was already stored, nothing was
+    applied and ``version`` is the version that request produced."""
+
+    game_id: str
+    version: int
+    seat: int
+    data: Any
+    description: str
+    request_id: str | None
+    duplicate: bool = False
+    state: engine.State | None = None
+    outcome: dict | None = None
+    public: Any = None  # what others may see of the move (hidden-information games)
+
+
+@dataclass(frozen=True)
+class Request:
+    """One action to store, already checked for shape (``actions.submit_action``)."""
+
+    game_id: str
+    seat: int
+    data: Any
+    expected_version: int | None
+    request_id: str | None
+    broadcast: bool = True
+
+
+class DeadlinePassed(Exception):
+    """A clock ran out before this action arrived: ``actions`` stores the timeout first."""
+
+
+@dataclass(frozen=True)
+class Stored:
+    """An action stored in a batch: its result and the game row after it."""
+
+    result: ActionResult
+    game: Game
+    status_changed: bool
+
+
+class LiveGames:
+    """This process's remembered game rows (``game id -> Game``), as last committed here
+    or read. A thread-safe LRU; a row is only a guess at the database's, checked by the
+    conditional writes of :func:`store_batch`."""
+
+    def __init__(self, size: int = 4096):
+        self.size = size
+        self._rows: OrderedDict[str, Game] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, game_id: str) -> Game | None:
+        with self._lock:
+            row = self._rows.get(game_id)
+            if row is not None:
+                self._rows.move_to_end(game_id)
+            return row
+
+    def put(self, game: Game) -> None:
+        with self._lock:
+            current = self._rows.get(game.pk)
+            if current is not None and current.version > game.version:
+                return
+            self._rows[game.pk] = game
+            self._rows.move_to_end(game.pk)
+            while len(self._rows) > self.size:
+                self._rows.popitem(last=False)
+
+    def forget(self, game_id: str) -> None:
+        with self._lock:
+            self._rows.pop(game_id, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rows.clear()
+
+
+live = LiveGames()
+
+
+class _Conflict(Exception):
+    """The ply (or the request id) was already stored: the remembered row was behind."""
+
+
+def _read_game(game_id: str) -> Game:
+    game = Game.objects.filter(pk=game_id).first()
+    if game is None:
+        raise Rejected(Code.NOT_FOUND, f"no game {game_id!r}")
+    if game.status == Game.Status.ACTIVE:
+        live.put(game)
+    return game
+
+
+def _copy(game: Game, **fields) -> Game:
+    """A new unsaved row like ``game`` with ``fields`` changed (no model machinery)."""
+    row = Game.__new__(Game)
+    row.__dict__ = {**game.__dict__, **fields}
+    return row
+
+
+_MOVE_TABLE = Move._meta.db_table
+_GAME_TABLE = Game._meta.db_table
+INSERT_MOVE = (
+    f"INSERT INTO {_MOVE_TABLE} (game_id, ply, seat, data, description, public, request_id,"
+    " created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
+)
+UPDATE_GAME = (
+    f"UPDATE {_GAME_TABLE} SET version = %s, clock = %s, deadline = %s, status = %s,"
+    " outcome = %s, finished_at = %s WHERE id = %s AND version = %s AND status = %s"
+)
+
+
+def _json(value):
+    return None if value is None else connection.ops.adapt_json_value(value, None)
+
+
+def _when(value):
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _apply(cursor, request: Request, game: Game, now) -> Stored:
+    """Check ``request`` against ``game`` (the row before it), apply the engine and insert
+    the move. Raises ``Rejected``, ``DeadlinePassed`` or ``_Conflict``."""
+    if not 0 <= request.seat < game.num_players:
+        raise Rejected(Code.NOT_A_PLAYER, "you do not have a seat in this game")
+    if game.over:
+        raise Rejected(Code.GAME_OVER, "the game is over")
+    if game.status == Game.Status.WAITING:
+        raise Rejected(Code.NOT_STARTED, "the game waits for players")
+    data = request.data
+    expired = game.deadline is not None and game.deadline <= now
+    if expired and action_name(data) not in SERVER_ACTIONS:
+        raise DeadlinePassed()
+    expected = request.expected_version
+    if expected is not None and expected != game.version:
+        raise Rejected(Code.STALE_VERSION, f"the game is at version {game.version}")
+    game_engine = engine.get(game.kind)
+    before = state.load_state(game)
+    try:
+        after = game_engine.apply(before, data, request.seat)
+    except EngineError as exc:
+        raise Rejected(exc.code, exc.message) from exc
+    description = describe(game_engine, before, data)
+    public = game_engine.public_move(before, data, request.seat) if hidden(game_engine) else None
+    cursor.execute(
+        INSERT_MOVE,
+        [
+            game.pk,
+            after.ply,
+            request.seat,
+            _json(data),
+            description,
+            _json(public),
+            request.request_id,
+            _when(now),
+        ],
+    )
+    if cursor.rowcount != 1:
+        raise _Conflict()
+    fields: dict[str, Any] = {"version": after.ply}
+    fields["clock"], fields["deadline"] = clocks.advance(
+        game.time_control,
+        game.clock,
+        request.seat,
+        not isinstance(data, dict),
+        game_engine.to_move(after),
+        now.timestamp(),
+    )
+    outcome = game_engine.outcome(after)
+    if outcome is not None:
+        aborted = outcome.reason == engine.core.REASON_ABORTED
+        fields["status"] = Game.Status.ABORTED if aborted else Game.Status.FINISHED
+        fields["outcome"] = outcome.to_data() | ({"draw": False} if aborted else {})
+        fields["finished_at"] = now
+    row = _copy(game, **fields)
+    result = ActionResult(
+        game.pk,
+        after.ply,
+        request.seat,
+        data,
+        description,
+        request.request_id,
+        state=after,
+        outcome=row.outcome,
+        public=public,
+    )
+    return Stored(result, row, outcome is not None)
+
+
+def _duplicate(request: Request) -> ActionResult | None:
+    if request.request_id is None:
+        return None
+    moves = Move.objects.filter(
+        game_id=request.game_id, seat=request.seat, request_id=request.request_id
+    ).values_list("ply", "seat", "data", "description")
+    found = next(iter(moves[:1]), None)  # at most one (unique): no ORDER BY needed
+    if found is None:
+        return None
+    ply, seat, data, description = found
+    return ActionResult(
+        request.game_id, ply, seat, data, description, request.request_id, duplicate=True
+    )
+
+
+def _store_one(cursor, request: Request, rows: dict, now):
+    """Store ``request`` inside the batch's transaction: a :class:`Stored`, or the
+    ``Rejected`` / ``DeadlinePassed`` / duplicate ``ActionResult`` to answer with.
+    ``rows`` holds the batch's rows so far (game id -> row before the next action)."""
+    game = rows.get(request.game_id)
+    fresh = False
+    if game is None:
+        game = live.get(request.game_id)
+        if game is None:
+            game, fresh = _read_game(request.game_id), True
+    for _attempt in range(2):
+        try:
+            stored = _apply(cursor, request, game, now)
+        except (Rejected, DeadlinePassed, _Conflict) as exc:
+            if not fresh and request.game_id not in rows:
+                # Decided on a remembered row: check again on the database's.
+                game, fresh = _read_game(request.game_id), True
+                continue
+            duplicate = _duplicate(request)
+            if duplicate is not None:
+                return duplicate
+            if isinstance(exc, _Conflict):
+                return Rejected(Code.STALE_VERSION, "another action was stored first")
+            return exc
+        rows[request.game_id] = stored.game
+        return stored
+    raise AssertionError("unreachable")
+
+
+def _write_games(cursor, before: dict, rows: dict) -> None:
+    for game_id, row in rows.items():
+        cursor.execute(
+            UPDATE_GAME,
+            [
+                row.version,
+                _json(row.clock),
+                _when(row.deadline),
+                row.status,
+                _json(row.outcome),
+                _when(row.finished_at),
+                game_id,
+                before[game_id].version,
+                Game.Status.ACTIVE,
+            ],
+        )
+        if cursor.rowcount != 1:
+            # Only this path writes an active game's row; a failed check is a bug or a
+            # concurrent writer: the whole batch is refused (and tried one by one).
+            raise IntegrityError(f"game {game_id} changed under the batch")
+
+
+def store_batch(requests: list[Request]) -> list:
+    """Store ``requests`` (in order; several may be of one game) in one transaction.
+    Returns, per request, a :class:`Stored`, a duplicate ``ActionResult``, or the
+    ``Rejected`` / ``DeadlinePassed`` exception to answer with. Raises on a database
+    failure (nothing of the batch was stored)."""
+    now = timezone.now()
+    answers: list = []
+    with transaction.atomic():
+        cursor = connection.cursor()
+        rows: dict[str, Game] = {}
+        before: dict[str, Game] = {}
+        for request in requests:
+            answer = _store_one(cursor, request, rows, now)
+            if isinstance(answer, Stored) and request.game_id not in before:
+                before[request.game_id] = _previous(answer)
+            answers.append(answer)
+        _write_games(cursor, before, {g: r for g, r in rows.items() if g in before})
+    # Committed: remember the rows and states for the next actions.
+    for answer in answers:
+        if isinstance(answer, Stored):
+            live.put(answer.game)
+            state.cache.put(answer.game.pk, answer.result.state)
+    return answers
+
+
+def _previous(stored: Stored) -> Game:
+    """The row before the first stored action of a game in the batch (its version)."""
+    return _copy(stored.game, version=stored.result.version - 1)

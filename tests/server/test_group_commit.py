@@ -1,0 +1,107 @@
+"""Group commit (game_server.commits): moves of many games arriving together are stored
+in one transaction and acknowledged only after it commits."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from django.db import OperationalError, connections
+
+from game_server import actions, commits
+from game_server.models import Move
+from tests.server.helpers import anew_game, connect
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+GAMES = 6
+
+
+def move(square, version, request_id):
+    return {"type": "move", "move": square, "version": version, "request_id": request_id}
+
+
+async def tables(count: int = GAMES):
+    """``count`` started tic-tac-toe games: (game, mover at seat 0, spectator) each."""
+    made = []
+    for _ in range(count):
+        game, tokens = await anew_game()
+        made.append((game, await connect(game.pk, tokens[0]), await connect(game.pk)))
+    return made
+
+
+def batches_held_until_all_wait(monkeypatch, batcher: actions.Batcher, count: int):
+    """Record the size of every batch; the first waits (in its thread) until ``count``
+    more actions wait behind it, so that they are sure to form the next batch."""
+    sizes: list[int] = []
+    original = commits.store_batch
+
+    def store_batch(requests):
+        if not sizes:
+            deadline = time.monotonic() + 5
+            while len(batcher.waiting) < count and time.monotonic() < deadline:
+                time.sleep(0.005)
+        sizes.append(len(requests))
+        return original(requests)
+
+    monkeypatch.setattr(commits, "store_batch", store_batch)
+    monkeypatch.setattr(
+        actions, "_store_in_transaction", actions.unavailable_on_database_errors(store_batch)
+    )
+    return sizes
+
+
+async def test_moves_of_many_games_arriving_together_share_one_commit(monkeypatch):
+    made = await tables()
+    sizes = batches_held_until_all_wait(monkeypatch, actions.batcher(), GAMES - 1)
+    for index, (_, mover, _) in enumerate(made):
+        await mover.send(move(index % 9, 0, f"m{index}"))
+    for index, (_, mover, watcher) in enumerate(made):
+        ack = await mover.expect("ack")
+        assert ack["request_id"] == f"m{index}" and ack["version"] == 1
+        update = await watcher.expect("update")
+        assert update["version"] == 1 and update["move"] == index % 9
+    assert sizes == [1, GAMES - 1]  # six moves, two commits
+    stored = Move.objects.filter(request_id__startswith="m")
+    assert await stored.acount() == GAMES
+    for _, mover, watcher in made:
+        await mover.close()
+        await watcher.close()
+
+
+async def test_a_failed_group_commit_answers_every_mover_unavailable_and_stores_nothing(
+    monkeypatch,
+):
+    made = await tables()
+    sizes = batches_held_until_all_wait(monkeypatch, actions.batcher(), GAMES - 1)
+    failing = threading.Event()
+    wrapper = type(connections["default"])
+    commit = wrapper._commit
+
+    def broken_commit(self):
+        if failing.is_set():
+            raise OperationalError("disk I/O error")
+        return commit(self)
+
+    monkeypatch.setattr(wrapper, "_commit", broken_commit)
+    failing.set()
+    for index, (_, mover, _) in enumerate(made):
+        await mover.send(move(index % 9, 0, f"m{index}"))
+    for index, (_, mover, _) in enumerate(made):
+        reject = await mover.expect("reject", wait=10)
+        assert reject["request_id"] == f"m{index}" and reject["code"] == "unavailable"
+    failing.clear()
+    assert GAMES - 1 in sizes  # the movers waited in one batch, and it failed as a whole
+    assert await Move.objects.acount() == 0
+    for _, _, watcher in made:
+        assert await watcher.quiet(0.3)  # nothing broadcast
+    # Nothing was stored: the same requests are stored now, once.
+    for index, (_, mover, _) in enumerate(made):
+        await mover.send(move(index % 9, 0, f"m{index}"))
+        ack = await mover.expect("ack")
+        assert ack["version"] == 1 and ack["duplicate"] is False
+    for _, mover, watcher in made:
+        assert (await watcher.expect("update"))["version"] == 1
+        await mover.close()
+        await watcher.close()
