@@ -61,7 +61,8 @@ class Backend:
         self.workdir = workdir
         self.database = None
         # Every spectator of the load generator comes from 127.0.0.1: no per-address cap.
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", "LOG_LEVEL": "ERROR"}
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env["LOG_LEVEL"] = os.environ.get("BENCH_LOG_LEVEL", "ERROR")  # the servers' logs
         env["MAX_ANONYMOUS_SOCKETS_PER_ADDRESS"] = "0"
         env.pop("REDIS_URL", None)
         env.pop("DATABASE_URL", None)

@@ -30,6 +30,7 @@ request_id)`` too, so a retried request is answered as the original (``duplicate
 
 from __future__ import annotations
 
+import datetime
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -335,3 +336,35 @@ def store_batch(requests: list[Request]) -> list:
 def _previous(stored: Stored) -> Game:
     """The row before the first stored action of a game in the batch (its version)."""
     return _copy(stored.game, version=stored.result.version - 1)
+
+
+def advance(message: dict) -> None:
+    """Another process stored an action (its broadcast, ``frames.update_message``): when
+    this process remembers the game at the version just before, apply the action to the
+    remembered state and row, so that the next action here needs no database read. Any
+    mismatch just forgets; the conditional writes of :func:`store_batch` stay the check.
+    """
+    stored = message.get("stored")
+    game_id, version = message["game"], message["version"]
+    row = live.get(game_id)
+    if stored is None or row is None or row.version != version - 1:
+        return
+    before = state.cache.get(game_id)
+    if before is None or before.ply != version - 1 or before.seed != row.seed:
+        return
+    try:
+        after = engine.get(row.kind).apply(before, stored["data"], stored["seat"])
+    except (EngineError, KeyError, TypeError, ValueError):
+        live.forget(game_id)
+        return
+    if after.ply != version:
+        live.forget(game_id)
+        return
+
+    def when(epoch):
+        return None if epoch is None else datetime.datetime.fromtimestamp(epoch, datetime.UTC)
+
+    fields = {key: stored[key] for key in ("clock", "status", "outcome")}
+    fields |= {"deadline": when(stored["deadline"]), "finished_at": when(stored["finished_at"])}
+    live.put(_copy(row, version=version, **fields))
+    state.cache.put(game_id, after)

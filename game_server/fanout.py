@@ -31,7 +31,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 
-from . import metrics
+from . import commits, metrics
 from .presence import group_name
 from .protocol import LAYER_ERRORS
 
@@ -52,6 +52,7 @@ class Fanout:
         self.outbox: collections.deque[dict] = collections.deque()  # stored, not yet sent
         self.sender: asyncio.Task | None = None
         self.channel: str | None = None
+        self.channel_lock = asyncio.Lock()
         self.local: dict[str, set] = {}  # game id -> its consumers on this loop
         self.member: set[str] = set()  # games whose group has our channel
         self.locks: dict[str, asyncio.Lock] = {}
@@ -63,7 +64,11 @@ class Fanout:
         """``consumer`` hears its game's broadcasts from now on (raises when the layer
         cannot be reached; the consumer is then not registered)."""
         if self.channel is None:
-            self.channel = await self.layer.new_channel("fanout.")
+            # Sockets connecting together all wait for the one channel: two (each joined
+            # to some groups, one of them never read) would lose those games' broadcasts.
+            async with self.channel_lock:
+                if self.channel is None:
+                    self.channel = await self.layer.new_channel("fanout.")
         self.local.setdefault(game_id, set()).add(consumer)
         try:
             await self.sync(game_id)
@@ -124,6 +129,7 @@ class Fanout:
         game_id = message.get("game")
         if message.get("type") == "game.update":
             self.versions[game_id] = max(self.versions.get(game_id, 0), message["version"])
+            commits.advance(message)
         for consumer in tuple(self.local.get(game_id, ())):
             try:
                 await consumer.game_event(message)

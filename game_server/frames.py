@@ -224,11 +224,28 @@ def update_frames(game: Game, result) -> dict:
 
 
 def update_message(game: Game, result) -> dict:
-    """The channel-layer message of one stored action (``game``: the row after it)."""
+    """The channel-layer message of one stored action (``game``: the row after it).
+    ``stored`` is for the other server processes, never for clients: the action and the
+    row's new fields, with which a process that remembers the game at the version before
+    advances its memory instead of reading the database (``commits.advance``)."""
+
+    def epoch(value):
+        return None if value is None else value.timestamp()
+
+    stored = {
+        "seat": result.seat,
+        "data": result.data,
+        "clock": game.clock,
+        "deadline": epoch(game.deadline),
+        "status": game.status,
+        "outcome": game.outcome,
+        "finished_at": epoch(game.finished_at),
+    }
     return {
         "type": "game.update",
         "game": game.pk,
         "version": result.version,
+        "stored": stored,
         **update_frames(game, result),
     }
 

@@ -114,3 +114,36 @@ async def test_the_fan_out_renews_its_group_membership_before_the_layer_expires_
     await players[0].send({"type": "move", "move": 4, "version": 0, "request_id": "r0"})
     for client in (*players, present, silent):
         assert (await client.expect("update", skip=("ack",)))["version"] == 1
+
+
+async def test_sockets_of_several_games_joining_at_once_share_one_fan_out_channel():
+    """The first sockets of a process connect together while its fan-out channel is being
+    made (a Redis round trip with the pub/sub layer). Each once made a channel of its own
+    and joined its game's group with it, but only the last one was read: those games'
+    broadcasts were lost (seen in the peers' benchmark: a game stuck at ply 0)."""
+    from game_server.fanout import Fanout
+
+    class SlowLayer(InMemoryChannelLayer):
+        async def new_channel(self, prefix="specific."):
+            await asyncio.sleep(0.01)
+            return await super().new_channel(prefix)
+
+    class Socket:
+        def __init__(self):
+            self.heard: list[int] = []
+
+        async def game_event(self, message):
+            self.heard.append(message["version"])
+
+    layer = SlowLayer()
+    hub = Fanout(layer, asyncio.get_running_loop())
+    sockets = {f"g{index}": Socket() for index in range(5)}
+    await asyncio.gather(*(hub.join(game, socket) for game, socket in sockets.items()))
+    for game in sockets:
+        await layer.group_send(
+            presence.group_name(game), {"type": "game.update", "game": game, "version": 1}
+        )
+    await asyncio.sleep(0.1)
+    assert {game: socket.heard for game, socket in sockets.items()} == {g: [1] for g in sockets}
+    hub.reader.cancel()
+    hub.renewer.cancel()

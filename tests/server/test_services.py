@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import engine
-from game_server import actions, commits, presence, protocol, seating
+from game_server import actions, commits, frames, presence, protocol, seating
 from game_server.models import Game, Move, Seat
 from game_server.state import cache, load_state
 from tests.server.helpers import new_game
@@ -190,3 +190,33 @@ def test_seat_of_a_token_client_and_players():
     assert presence.presence(game.pk)["spectators"] == 1
     assert [p["connected"] for p in presence.players(game.pk)] == [True, False]
     assert presence.clear_connections() == 2
+
+
+@pytest.mark.django_db
+def test_a_broadcast_from_another_process_advances_the_remembered_game():
+    """A process that remembers the game at the version before another process's move
+    applies that move from its broadcast; its next move then reads nothing: one INSERT
+    of the move and one conditional UPDATE of the game row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    game, _ = new_game()
+    submit(game, 0, 4, 0, "first")
+    remembered = commits.live.get(game.pk)
+    # Another process stores seat 1's move: here only its broadcast arrives.
+    commits.live.forget(game.pk)
+    state_before = cache.get(game.pk)
+    cache.clear()
+    result = submit(game, 1, 0, 1, "second")
+    message = frames.update_message(Game.objects.get(pk=game.pk), result)
+    commits.live.put(remembered)
+    cache.put(game.pk, state_before)
+    commits.advance(message)
+    assert commits.live.get(game.pk).version == 2 and cache.get(game.pk).ply == 2
+    with CaptureQueriesContext(connection) as queries:
+        assert submit(game, 0, 8, 2, "third").version == 3
+    statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    assert [s for s in statements if s in ("SELECT", "INSERT", "UPDATE")] == ["INSERT", "UPDATE"]
+    # A broadcast that does not follow what this process remembers changes nothing.
+    commits.advance({**message, "version": 7})
+    assert commits.live.get(game.pk).version == 3
