@@ -32,15 +32,16 @@ async def tables(count: int = GAMES):
 
 
 def batches_held_until_all_wait(monkeypatch, batcher: actions.Batcher, count: int):
-    """Record the size of every batch; the first waits (in its thread) until ``count``
-    more actions wait behind it, so that they are sure to form the next batch."""
+    """Record the size of every batch; the first waits (in its thread) until all
+    ``count`` actions are in it or waiting behind it, so that the others are sure to
+    form one next batch."""
     sizes: list[int] = []
     original = commits.store_batch
 
     def store_batch(requests):
         if not sizes:
             deadline = time.monotonic() + 5
-            while len(batcher.waiting) < count and time.monotonic() < deadline:
+            while len(requests) + len(batcher.waiting) < count and time.monotonic() < deadline:
                 time.sleep(0.005)
         sizes.append(len(requests))
         return original(requests)
@@ -54,7 +55,7 @@ def batches_held_until_all_wait(monkeypatch, batcher: actions.Batcher, count: in
 
 async def test_moves_of_many_games_arriving_together_share_one_commit(monkeypatch):
     made = await tables()
-    sizes = batches_held_until_all_wait(monkeypatch, actions.batcher(), GAMES - 1)
+    sizes = batches_held_until_all_wait(monkeypatch, actions.batcher(), GAMES)
     for index, (_, mover, _) in enumerate(made):
         await mover.send(move(index % 9, 0, f"m{index}"))
     for index, (_, mover, watcher) in enumerate(made):
@@ -62,7 +63,8 @@ async def test_moves_of_many_games_arriving_together_share_one_commit(monkeypatc
         assert ack["request_id"] == f"m{index}" and ack["version"] == 1
         update = await watcher.expect("update")
         assert update["version"] == 1 and update["move"] == index % 9
-    assert sizes == [1, GAMES - 1]  # six moves, two commits
+    # Six moves, one or two commits (the first may have left before the others came).
+    assert sum(sizes) == GAMES and max(sizes) >= GAMES - 1, sizes
     stored = Move.objects.filter(request_id__startswith="m")
     assert await stored.acount() == GAMES
     for _, mover, watcher in made:
@@ -74,7 +76,7 @@ async def test_a_failed_group_commit_answers_every_mover_unavailable_and_stores_
     monkeypatch,
 ):
     made = await tables()
-    sizes = batches_held_until_all_wait(monkeypatch, actions.batcher(), GAMES - 1)
+    sizes = batches_held_until_all_wait(monkeypatch, actions.batcher(), GAMES)
     failing = threading.Event()
     wrapper = type(connections["default"])
     commit = wrapper._commit
@@ -92,7 +94,7 @@ async def test_a_failed_group_commit_answers_every_mover_unavailable_and_stores_
         reject = await mover.expect("reject", wait=10)
         assert reject["request_id"] == f"m{index}" and reject["code"] == "unavailable"
     failing.clear()
-    assert GAMES - 1 in sizes  # the movers waited in one batch, and it failed as a whole
+    assert max(sizes) >= GAMES - 1, sizes  # they waited in one batch, which failed whole
     assert await Move.objects.acount() == 0
     for _, _, watcher in made:
         assert await watcher.quiet(0.3)  # nothing broadcast
