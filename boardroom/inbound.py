@@ -18,6 +18,14 @@ The other way round, a client that stops reading while the server writes to it (
 broadcast of its game) would make Twisted buffer for it without bound: past
 :data:`MAX_OUTBOUND_BYTES` waiting to be sent, the connection is dropped instead.
 
+Outbound, every frame is written to the socket at once when nothing waits before it
+(:func:`write_now`): Twisted's asyncio reactor otherwise registers an epoll writer for
+each frame and removes it once written (two system calls and a loop turn per frame, ~12%
+of a 1,000-spectator broadcast). A broadcast frame, the same bytes for many sockets, is
+framed once (Autobahn's ``PreparedMessage``) and written by :meth:`send_frame` straight
+from the fan-out, past the ASGI send chain (:func:`expose_wire` puts the protocol in the
+socket's scope as ``game_server.protocol.WIRE``).
+
 Import this module only after daphne installed Twisted's asyncio reactor (``serve``).
 """
 
@@ -25,10 +33,11 @@ from __future__ import annotations
 
 import logging
 
+from autobahn.websocket.protocol import PreparedMessage
 from daphne.ws_protocol import WebSocketProtocol
 
 from game_server import metrics
-from game_server.protocol import CloseCode
+from game_server.protocol import WIRE, CloseCode
 
 MAX_QUEUED_FRAMES = 64
 # What the server holds for a client that does not read: past it the connection is
@@ -45,8 +54,77 @@ def outbound_bytes(transport) -> int:
 logger = logging.getLogger(__name__)
 
 
+def write_now(transport, data: bytes) -> None:
+    """``transport.write(data)``, but sent at once when nothing is waiting to be sent
+    (Twisted would register the socket for writing and send on the next loop turn).
+    Whatever the kernel does not take goes to Twisted's buffer as before; a transport
+    that is not a plain TCP one (TLS) is written to as usual."""
+    sock = getattr(transport, "socket", None)
+    if (
+        sock is not None
+        and transport.connected
+        and not transport.disconnecting
+        and not transport._writeDisconnected
+        and not transport._tempDataLen
+        and len(transport.dataBuffer) == transport.offset
+    ):
+        try:
+            sent = sock.send(data)
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        except OSError:
+            sent = 0  # Twisted's own write finds the error and closes as it should
+        if sent == len(data):
+            return
+        data = data[sent:]
+    transport.write(data)
+
+
+_prepared: dict[int, tuple[bytes, PreparedMessage]] = {}
+
+
+def prepared(payload: bytes) -> PreparedMessage:
+    """``payload`` framed once for every socket it is broadcast to (the last few kept:
+    one broadcast's frames go to all their sockets one after another)."""
+    entry = _prepared.get(id(payload))
+    if entry is not None and entry[0] is payload:
+        return entry[1]
+    message = PreparedMessage(payload, True, False, True)  # binary, server: unmasked
+    if len(_prepared) >= 16:
+        _prepared.clear()
+    _prepared[id(payload)] = (payload, message)  # holds payload: its id stays its own
+    return message
+
+
 class BoundedWebSocketProtocol(WebSocketProtocol):
     flooded = False
+
+    def sendData(self, data, sync=False, chopsize=None):
+        if sync or chopsize or self.send_queue or self.state != self.STATE_OPEN:
+            super().sendData(data, sync, chopsize)
+            return
+        write_now(self.transport, data)
+
+    def send_frame(self, payload: bytes) -> None:
+        """Write a broadcast frame (binary), framed once for all its sockets."""
+        if self.state != self.STATE_OPEN or self.too_slow():
+            return
+        if self._perMessageCompress is not None:
+            self.sendMessage(payload, True)
+        else:
+            self.sendData(prepared(payload).payloadHybi)
+
+    def too_slow(self) -> bool:
+        """A client that stops reading: past MAX_OUTBOUND_BYTES unsent, dropped."""
+        transport = self.transport
+        if transport is None or outbound_bytes(transport) <= MAX_OUTBOUND_BYTES:
+            return False
+        if not self.flooded:
+            self.flooded = True
+            metrics.SLOW_READERS.inc()
+            logger.warning("dropping a WebSocket from %s that reads nothing", self.client_addr)
+            transport.abortConnection()
+        return True
 
     def onMessage(self, payload, isBinary):
         if self.flooded:
@@ -58,13 +136,7 @@ class BoundedWebSocketProtocol(WebSocketProtocol):
         super().onMessage(payload, isBinary)
 
     def serverSend(self, content, binary=False):
-        transport = self.transport
-        if transport is not None and outbound_bytes(transport) > MAX_OUTBOUND_BYTES:
-            if not self.flooded:
-                self.flooded = True
-                metrics.SLOW_READERS.inc()
-                logger.warning("dropping a WebSocket from %s that reads nothing", self.client_addr)
-                transport.abortConnection()
+        if self.too_slow():
             return
         super().serverSend(content, binary)
 
@@ -84,6 +156,19 @@ class BoundedWebSocketProtocol(WebSocketProtocol):
         queue.put_nowait({"type": "websocket.disconnect", "code": int(CloseCode.POLICY_VIOLATION)})
         self.muted = True  # daphne then sends the application nothing more (onClose included)
         self.sendClose(code=int(CloseCode.POLICY_VIOLATION), reason="flooding")
+
+
+def expose_wire(server) -> None:
+    """Give each WebSocket's application its protocol, as ``scope["extensions"][WIRE]``,
+    for :meth:`BoundedWebSocketProtocol.send_frame`. ``server``: daphne's Server."""
+    create = server.create_application
+
+    def create_application(protocol, scope):
+        if isinstance(protocol, BoundedWebSocketProtocol):
+            scope = {**scope, "extensions": {**(scope.get("extensions") or {}), WIRE: protocol}}
+        return create(protocol, scope)
+
+    server.create_application = create_application
 
 
 def drop_slow_headers(factory, seconds: float) -> None:

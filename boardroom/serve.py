@@ -69,7 +69,7 @@ def main(argv=None) -> None:
     from django.db import DatabaseError
 
     from boardroom.asgi import application
-    from boardroom.inbound import BoundedWebSocketProtocol, drop_slow_headers
+    from boardroom.inbound import BoundedWebSocketProtocol, drop_slow_headers, expose_wire
     from game_server.lifecycle import install_graceful_shutdown
     from game_server.presence import clear_connections
     from game_server.protocol import MAX_FRAME_BYTES
@@ -137,6 +137,7 @@ def main(argv=None) -> None:
         verbosity=args.verbosity,
         ready_callable=ready,
     )
+    expose_wire(server)  # broadcast frames are written by the fan-out straight to each socket
     install_graceful_shutdown(server)  # SIGTERM: finish handlers, close with 4012, stop
     server.run()
     # The reactor has stopped and every application was told to finish. Worker threads

@@ -37,6 +37,9 @@ from .limits import ANONYMOUS_SOCKETS, TokenBucket
 # The game socket's path; game_server.security reads the game of a token client from it.
 GAME_SOCKET_PATH = r"^/?ws/games/(?P<game_id>[A-Za-z0-9_-]{1,16})/$"
 MAX_FRAME_BYTES = 16384  # the protocol's client frame limit (daphne is set to it too)
+# The scope's extension under which the server (boardroom.inbound) gives a WebSocket's
+# application its protocol, whose ``send_frame(bytes)`` writes a broadcast frame directly.
+WIRE = "boardroom.wire"
 MAX_REQUEST_ID = 64
 BUCKET_SIZE = 20  # messages
 BUCKET_RATE = 10.0  # messages per second
@@ -266,7 +269,13 @@ class MsgpackWebsocketConsumer(AsyncWebsocketConsumer):
         raise NotImplementedError
 
     async def send_bytes(self, data: bytes) -> None:
-        """Write one binary frame (the path every broadcast takes: no re-wrapping)."""
+        """Write one binary frame (the path every broadcast takes: no re-wrapping). Under
+        ``boardroom.serve`` straight to the socket (:data:`WIRE`), framed once for all the
+        sockets it goes to; elsewhere (tests' communicators) through the ASGI send."""
+        wire = (self.scope.get("extensions") or {}).get(WIRE)
+        if wire is not None and not self.sent_close:
+            wire.send_frame(data)
+            return
         await self.base_send({"type": "websocket.send", "bytes": data})
 
     def is_anonymous(self) -> bool:

@@ -11,6 +11,7 @@ a bystander game goes on meanwhile; afterwards the flooder's seat reconnects wit
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import subprocess
 import sys
@@ -83,6 +84,24 @@ for _ in range(10_000):  # 20 MB of broadcasts
     protocol.serverSend(frame, True)
     protocol.transport._tempDataLen += len(frame)  # nothing reaches the client
 print(len(sent) * len(frame) <= MAX_OUTBOUND_BYTES + len(frame), protocol.transport.aborted)
+
+# The broadcast path (send_frame: one prepared frame written for every socket) too.
+class Buffering(Transport):
+    written = 0
+    def write(self, data):
+        self.written += len(data)
+        self._tempDataLen += len(data)  # nothing reaches the client
+
+broadcast = BoundedWebSocketProtocol.__new__(BoundedWebSocketProtocol)
+broadcast.transport = Buffering()
+broadcast.client_addr = ["127.0.0.1", 2]
+broadcast.state = broadcast.STATE_OPEN
+broadcast._perMessageCompress = None
+broadcast.send_queue = []
+for _ in range(10_000):
+    broadcast.send_frame(frame)
+written = broadcast.transport.written
+print(written <= MAX_OUTBOUND_BYTES + 2 * len(frame), broadcast.transport.aborted)
 """
 
 
@@ -90,7 +109,7 @@ def test_the_server_holds_a_bounded_amount_for_a_client_that_reads_nothing():
     run = subprocess.run(
         [sys.executable, "-c", SLOW_READER], cwd=ROOT, capture_output=True, text=True, check=True
     )
-    assert run.stdout.split() == ["True", "1"]  # bounded, and dropped once
+    assert run.stdout.split() == ["True", "1", "True", "1"]  # bounded, and dropped once
 
 
 def test_the_protocol_bounds_what_an_unread_socket_queues():
@@ -184,3 +203,43 @@ async def test_a_flooding_socket_is_closed_and_nobody_else_suffers(server):
         assert refused.value.code == "not_abandoned"
     for client in [opponent, *bystanders]:
         await client.close()
+
+
+def test_a_frame_is_written_at_once_when_nothing_waits_before_it():
+    """boardroom.inbound.write_now: straight to the socket when Twisted holds nothing for
+    it (no epoll writer per frame); after Twisted's buffer when it does (order kept); and
+    what the kernel does not take goes to Twisted's buffer."""
+    import socket
+
+    from boardroom.inbound import write_now
+
+    server, client = socket.socketpair()
+    server.setblocking(False)
+
+    class Transport:  # the parts of Twisted's tcp.Connection that write_now reads
+        connected, disconnecting, _writeDisconnected = True, False, False
+        dataBuffer, offset, _tempDataLen = b"", 0, 0
+
+        def __init__(self):
+            self.socket, self.buffered = server, []
+
+        def write(self, data):
+            self.buffered.append(data)
+
+    transport = Transport()
+    write_now(transport, b"first")
+    assert client.recv(100) == b"first" and transport.buffered == []
+    transport._tempDataLen = 1  # something waits in Twisted's buffer: after it
+    write_now(transport, b"second")
+    assert transport.buffered == [b"second"]
+    transport._tempDataLen, transport.buffered = 0, []
+    big = b"x" * 50_000_000  # more than the kernel takes at once
+    write_now(transport, big)
+    taken = 0
+    client.setblocking(False)
+    with contextlib.suppress(BlockingIOError):
+        while chunk := client.recv(1 << 20):
+            taken += len(chunk)
+    assert 0 < taken < len(big) and taken + sum(map(len, transport.buffered)) == len(big)
+    server.close()
+    client.close()
