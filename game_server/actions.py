@@ -20,6 +20,7 @@ action arrived has its timeout stored first, exactly once (:func:`apply_timeout`
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime
 import functools
 import logging
@@ -36,7 +37,7 @@ from psycopg_pool import PoolTimeout
 
 import engine
 
-from . import clocks, commits, frames, metrics
+from . import clocks, commits, frames, metrics, state
 from .commits import SERVER_ACTIONS, ActionResult, DeadlinePassed, Request, Stored
 from .models import Game
 from .protocol import MAX_REQUEST_ID, Code, Rejected
@@ -196,6 +197,9 @@ def _store_batch(requests: list[Request]) -> list:
         metrics.MOVES.inc()
         if request.broadcast:
             messages.append(frames.update_message(answer.game, answer.result))
+    for request, answer in zip(requests, answers, strict=True):
+        if isinstance(answer, ActionResult) and answer.duplicate and request.broadcast:
+            messages.extend(_broadcast_again(answer))
     if messages:
         frames.publish(messages)
     for _request, answer in stored:
@@ -210,6 +214,24 @@ def _store_batch(requests: list[Request]) -> list:
 
 
 _store_in_transaction = unavailable_on_database_errors(commits.store_batch)
+
+
+def _broadcast_again(result: ActionResult) -> list[dict]:
+    """A retried action found already stored: its broadcast again while it is the game's
+    latest action ([] otherwise).
+
+    A retry means its first answer was lost, and its broadcast may have been lost with it:
+    the reply to COMMIT never came back (a connection cut: the batch was answered
+    ``unavailable``, nothing broadcast), or the process died between commit and broadcast.
+    Nobody would then hear of the move and the seat to move would wait forever (found by
+    bench/chaos.py). Sockets drop versions they already have; an older action needs
+    nothing, the later broadcasts' gap makes clients catch up."""
+    game = Game.objects.filter(pk=result.game_id).first()
+    if game is None or game.version != result.version:
+        return []
+    after = state.load_state(game)
+    again = dataclasses.replace(result, state=after, outcome=game.outcome)
+    return [frames.update_message(game, again)]
 
 
 def _after_deadline(request: Request, answer):

@@ -247,13 +247,20 @@ def _duplicate(request: Request) -> ActionResult | None:
         return None
     moves = Move.objects.filter(
         game_id=request.game_id, seat=request.seat, request_id=request.request_id
-    ).values_list("ply", "seat", "data", "description")
+    ).values_list("ply", "seat", "data", "description", "public")
     found = next(iter(moves[:1]), None)  # at most one (unique): no ORDER BY needed
     if found is None:
         return None
-    ply, seat, data, description = found
+    ply, seat, data, description, public = found
     return ActionResult(
-        request.game_id, ply, seat, data, description, request.request_id, duplicate=True
+        request.game_id,
+        ply,
+        seat,
+        data,
+        description,
+        request.request_id,
+        duplicate=True,
+        public=public,
     )
 
 
