@@ -45,6 +45,7 @@ class Fanout:
         self.local: dict[str, set] = {}  # game id -> its consumers on this loop
         self.member: set[str] = set()  # games whose group has our channel
         self.locks: dict[str, asyncio.Lock] = {}
+        self.channel_lock = asyncio.Lock()
         self.reader: asyncio.Task | None = None
         self.renewer: asyncio.Task | None = None
 
@@ -52,7 +53,12 @@ class Fanout:
         """``consumer`` hears its game's broadcasts from now on (raises when the layer
         cannot be reached; the consumer is then not registered)."""
         if self.channel is None:
-            self.channel = await self.layer.new_channel("fanout.")
+            # One channel, however many first joins arrive together (a restarted process
+            # gets every client of a dead one at once): new_channel suspends (a SUBSCRIBE)
+            # and the channels made by the others would never be read.
+            async with self.channel_lock:
+                if self.channel is None:
+                    self.channel = await self.layer.new_channel("fanout.")
         self.local.setdefault(game_id, set()).add(consumer)
         try:
             await self.sync(game_id)

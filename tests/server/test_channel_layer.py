@@ -14,7 +14,7 @@ import pytest
 from channels.layers import get_channel_layer
 
 from game_server import presence
-from game_server.fanout import fanout
+from game_server.fanout import Fanout, fanout
 from game_server.layers import InMemoryChannelLayer
 from tests.server.helpers import anew_game, connect
 
@@ -114,3 +114,46 @@ async def test_the_fan_out_renews_its_group_membership_before_the_layer_expires_
     await players[0].send({"type": "move", "move": 4, "version": 0, "request_id": "r0"})
     for client in (*players, present, silent):
         assert (await client.expect("update", skip=("ack",)))["version"] == 1
+
+
+class _SubscribingLayer(InMemoryChannelLayer):
+    """``new_channel`` waits a moment, as RedisPubSubChannelLayer's does (a SUBSCRIBE)."""
+
+    async def new_channel(self, prefix="specific."):
+        await asyncio.sleep(0.01)
+        return await super().new_channel(prefix)
+
+
+class _Socket:
+    channel_name = "test-socket"
+
+    def __init__(self):
+        self.events: list[dict] = []
+        self.heard = asyncio.Event()
+
+    async def game_event(self, message):
+        self.events.append(message)
+        self.heard.set()
+
+
+async def test_sockets_joining_a_fresh_process_at_once_share_its_one_fan_out_channel():
+    # A process that just started (a restart after a crash) gets every client of the
+    # process that died at once. Each of the first joins, finding no fan-out channel yet,
+    # made one of its own: the last one made was read, and the games joined under the
+    # others were never heard of again on that process (found by bench/chaos.py: after
+    # a kill -9, every game moved to the restarted process stalled on its next move).
+    layer = _SubscribingLayer()
+    fan = Fanout(layer)
+    games = [f"game{i}" for i in range(5)]
+    sockets = {game: _Socket() for game in games}
+    waits = [asyncio.ensure_future(socket.heard.wait()) for socket in sockets.values()]
+    try:
+        await asyncio.gather(*(fan.join(game, sockets[game]) for game in games))
+        for game in games:
+            await layer.group_send(presence.group_name(game), {"type": "x", "game": game})
+        await asyncio.wait(waits, timeout=2)
+        assert [game for game in games if not sockets[game].events] == []
+    finally:
+        for task in (fan.reader, fan.renewer, *waits):
+            if task is not None:
+                task.cancel()
