@@ -20,7 +20,7 @@ import functools
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from channels.db import DatabaseSyncToAsync, database_sync_to_async
@@ -212,8 +212,30 @@ def _duplicate(game_id, seat_index, request_id) -> ActionResult | None:
     if move is None:
         return None
     return ActionResult(
-        game_id, move.ply, move.seat, move.data, move.description, request_id, duplicate=True
+        game_id,
+        move.ply,
+        move.seat,
+        move.data,
+        move.description,
+        request_id,
+        duplicate=True,
+        public=move.public,
     )
+
+
+def _broadcast_again(result: ActionResult) -> None:
+    """Broadcast a retried, already stored action again while it is the game's latest.
+
+    A retry means its first answer was lost, and its broadcast may have been lost with it:
+    the reply to COMMIT never came back (a connection cut: no on_commit hook ran), or the
+    process died between commit and broadcast. Nobody would then hear of the move, and
+    the seat to move would wait forever. Clients drop versions they already have; an
+    older action needs nothing, the later broadcasts' gap makes clients resync."""
+    game = Game.objects.get(pk=result.game_id)
+    if game.version != result.version:
+        return
+    after = state.load_state(game)
+    frames.broadcast_action(game, replace(result, state=after, outcome=game.outcome))
 
 
 @unavailable_on_database_errors
@@ -243,6 +265,8 @@ def _store_action(game_id, seat_index, data, expected_version, request_id, broad
     except (Rejected, DeadlinePassed, IntegrityError) as exc:
         duplicate = _duplicate(game_id, seat_index, request_id)
         if duplicate is not None:
+            if broadcast:
+                _broadcast_again(duplicate)
             return duplicate
         if isinstance(exc, IntegrityError):
             raise Rejected(Code.STALE_VERSION, "another action was stored first") from None
