@@ -8,12 +8,14 @@ Two ``python -m boardroom.serve`` processes on a fresh PostgreSQL database (reac
 through a TCP proxy that can cut or hang it) and a private ``redis-server``, both of
 which can be killed (tests/servers.py). ``--games`` connect4 games at once, each with its
 two players and one or two spectators spread over both processes; a game that ends is
-replaced by a new one until the scenario's time is up. Clients behave like real ones
-(:class:`ChaosClient`): a socket that closes reconnects, to the other process first,
-with ``?version=``, and a move not yet acknowledged is sent again under the same request
-id until it is answered.
+replaced by a new one until the scenario's time is up (``--seconds``, counted from the
+moment every game is under way; the faults fall in its first 70%). Clients behave like
+real ones (:class:`ChaosClient`): a socket that closes reconnects with the web client's
+backoff, to the other process first, with ``?version=``, and a move not yet
+acknowledged is sent again under the same request id until it is answered.
 
-Scenarios (each fault is applied twice, to process A then B, or twice to the service):
+Scenarios (each fault is applied ``--rounds`` times, 2 by default: to process A, then B;
+or to the service):
 
 * ``none``: the baseline, no fault.
 * ``kill9_server``: ``kill -9`` of a server process, restarted 2 s later.
@@ -30,7 +32,10 @@ Scenarios (each fault is applied twice, to process A then B, or twice to the ser
 Then the figures are counted from the database rows (``game_server_move`` and
 ``game_server_game``) against what the clients saw:
 
-* ``acked``: moves acknowledged to a client (once per request id);
+* ``acked``: moves acknowledged to a client (once per request id); ``as duplicate``:
+  of those, the ones acknowledged (at least once) as ``duplicate``: stored by an
+  earlier send whose answer was lost, or by the other process;
+* ``stored``: the games' move rows (acked, plus any stored move whose answer never came);
 * ``lost``: acknowledged moves not in the record, at the acknowledged ply, as sent;
 * ``doubled``: a request id stored at two plies, a ply stored twice, plies not
   contiguous from 1 to the game's version, or a record that does not replay to the
@@ -38,10 +43,12 @@ Then the figures are counted from the database rows (``game_server_move`` and
 * ``wrong``: spectators (and, separately, players) whose final version, view or any
   move they were shown differs from the record;
 * ``unanswered``: moves still without an answer when the scenario gave up on them;
-* ``rejects``: rejections by code (``unavailable`` during database faults and
-  ``stale_version`` of the racing moves are expected).
+* ``reconnects``: sockets opened again by the clients after a close;
+* ``rejections``: by code (``unavailable`` during database faults, ``stale_version``
+  and ``game_over`` of the racing moves are expected).
 
-Exit status 1 when any lost, doubled or wrong count is not zero.
+Exit status 1 when any lost, doubled or wrong count is not zero, or a game could not be
+played at all (its clients never connected, a fault could not be applied).
 """
 
 from __future__ import annotations
@@ -50,6 +57,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime
+import itertools
 import multiprocessing
 import os
 import random
@@ -83,6 +91,14 @@ SCENARIOS = ("none", "kill9_server", "kill9_redis", "pg_cut", "pg_hung", "sigter
 OUTAGE = 4.0  # seconds Redis or PostgreSQL stays away
 DRAIN = 30.0  # seconds a move still unanswered at the end keeps being retried
 SETTLE = 20.0  # seconds clients get to reach the game's final version
+WARM_UP = 120.0  # seconds at most for every game to be under way before the clock starts
+
+
+def backoff(attempt: int) -> float:
+    """The web client's reconnection delay (web_client/src/backoff.js): about 0.4 s, then
+    0.8, 1.6 ... up to 10 s, drawn from [base/2, base]."""
+    base = min(10.0, 0.4 * 2 ** (max(1, attempt) - 1))
+    return base / 2 + random.random() * base / 2
 
 
 # -- a PostgreSQL proxy in a process of its own (its threads never slow the clients) ----------
@@ -227,6 +243,21 @@ class ChaosClient(Recording):
             self.hop()
         await super()._resume(automatic)
 
+    async def _reconnect_loop(self) -> None:
+        """GameClient's, with the web client's backoff (and a hop on each attempt)."""
+        deadline = time.monotonic() + self.reconnect_for
+        attempt = 0
+        while True:
+            attempt += 1
+            await asyncio.sleep(backoff(attempt))
+            try:
+                await self._resume(automatic=True)
+            except Exception as exc:  # refused, closed during the handshake, timed out
+                if time.monotonic() < deadline and self._reconnect_wanted(self.close_code):
+                    continue
+                self._fail_pending(ConnectionError(f"could not reconnect: {exc!r}"))
+            return
+
     async def _handle(self, message: dict) -> None:
         kind = message.get("type")
         if kind == "update":
@@ -238,7 +269,7 @@ class ChaosClient(Recording):
 
     async def start(self, deadline: float) -> None:
         """The first connection, trying each process in turn until ``deadline``."""
-        while True:
+        for attempt in itertools.count(1):
             try:
                 await self.connect()
                 self.auto_reconnect = True
@@ -249,21 +280,23 @@ class ChaosClient(Recording):
                 if time.monotonic() > deadline:
                     raise
                 self.hop()
-                await asyncio.sleep(0.3)
+                await asyncio.sleep(backoff(attempt))
 
     async def ensure_open(self, deadline: float) -> None:
         """Connected again (by the background reconnection, else by hand) by ``deadline``."""
+        attempt = 0
         while not self.open:
             if self._reconnecting is not None and not self._reconnecting.done():
                 await asyncio.wait([self._reconnecting], timeout=1.0)
                 continue
             if time.monotonic() > deadline:
                 raise TimeoutError("could not reconnect")
+            attempt += 1
             self.hop()
             with contextlib.suppress(Exception):
                 await self.reconnect()
             if not self.open:
-                await asyncio.sleep(0.3)
+                await asyncio.sleep(backoff(attempt))
 
     async def wait_for(self, condition, until: float) -> bool:
         """Read updates until ``condition()`` holds or the monotonic time ``until``."""
@@ -298,6 +331,7 @@ class Tally:
     games: list[str] = field(default_factory=list)
     acks: dict[tuple, tuple] = field(default_factory=dict)  # (game, seat, rid) -> (move, ply)
     ack_conflicts: list[tuple] = field(default_factory=list)  # one rid acked at two plies
+    duplicates: dict[tuple, int] = field(default_factory=dict)  # acks of a stored request
     rejections: Counter = field(default_factory=Counter)
     create_failures: Counter = field(default_factory=Counter)  # games that needed a retry
     unanswered: list[tuple] = field(default_factory=list)
@@ -311,6 +345,7 @@ class Result:
     scenario: str
     games: int = 0
     acked: int = 0
+    duplicate_acks: int = 0
     stored: int = 0
     lost: int = 0
     doubled: int = 0
@@ -345,6 +380,10 @@ class Run:
         self.stopping = False
         self.give_up_at = float("inf")
         self.tally = Tally()
+        self.live: set[ChaosClient] = set()  # clients of the games being played
+        self.under_way: set[int] = set()  # slots whose first game has started
+        self.all_under_way = asyncio.Event()
+        self.verbose = options.get("verbose", False)
 
     # -- the clients' side ---------------------------------------------------------------------
     async def create_game(self, slot: int) -> tuple[str, list[str]] | None:
@@ -383,6 +422,8 @@ class Run:
             if known is not None and known[1] != ack["version"]:
                 self.tally.ack_conflicts.append((*key, known[1], ack["version"]))
             self.tally.acks[key] = (move, ack["version"])
+            if ack["duplicate"]:
+                self.tally.duplicates[key] = ack["version"]
             return ack
 
     async def play_seat(self, seat: int, clients: list[ChaosClient], rng: random.Random):
@@ -441,9 +482,13 @@ class Run:
             spectators.append(ChaosClient(servers, 1 - slot % 2, game_id))
         everybody = [*(c for clients in seats for c in clients), *spectators]
         self.tally.games.append(game_id)
+        self.live.update(everybody)
         try:
             deadline = time.monotonic() + 120
             await asyncio.gather(*(client.start(deadline) for client in everybody))
+            self.under_way.add(slot)
+            if len(self.under_way) == self.slots:
+                self.all_under_way.set()
             await asyncio.gather(
                 *(self.play_seat(seat, clients, rng) for seat, clients in enumerate(seats))
             )
@@ -458,7 +503,11 @@ class Run:
             self.tally.finals += [client.final("spectator") for client in spectators]
         except Exception as exc:
             self.tally.errors.append(f"{game_id}: {exc!r}")
+            self.under_way.add(slot)
+            if len(self.under_way) == self.slots:
+                self.all_under_way.set()
         finally:
+            self.live.difference_update(everybody)
             self.tally.reconnects += sum(client.reconnects for client in everybody)
             await asyncio.gather(*(quiet_close(client) for client in everybody))
 
@@ -474,10 +523,20 @@ class Run:
     async def faults(self, started: float) -> None:
         at = started
         for round_ in range(self.rounds):
-            at = max(at, started + self.seconds * (0.25 + 0.35 * round_))
+            # Spread over the first 70% of the time: the rest shows the recovery.
+            at = max(at, started + self.seconds * (0.2 + 0.5 * round_ / max(1, self.rounds - 1)))
             await asyncio.sleep(max(0.0, at - time.monotonic()))
-            await self.cluster.fault(self.scenario, round_)
+            if self.scenario not in ("none", "duplicates"):
+                self.say(f"{self.scenario} {round_ + 1}")
+                await self.cluster.fault(self.scenario, round_)
+                self.say(f"{self.scenario} {round_ + 1} over")
             at = time.monotonic() + 1
+
+    def say(self, message: str) -> None:
+        if self.verbose:
+            print(
+                f"  {time.monotonic() - self.opened:5.0f} s: {message}", file=sys.stderr, flush=True
+            )
 
     async def stored_version(self, game_id: str) -> int:
         """The game's version, read directly (not through the proxy)."""
@@ -490,12 +549,28 @@ class Run:
             )
             return (await cursor.fetchone())[0]
 
+    async def progress(self) -> None:
+        """Every 5 s on stderr: acks so far, and the live clients' sockets."""
+        while True:
+            await asyncio.sleep(5)
+            opened = sum(client.open for client in self.live)
+            self.say(
+                f"{len(self.tally.acks)} acked, {opened} of {len(self.live)} sockets open,"
+                f" {sum(self.tally.rejections.values())} rejections"
+            )
+
     async def run(self) -> Result:
         await self.cluster.healthy()
         self._database_lock = asyncio.Lock()
         self._database = None
-        started = time.monotonic()
+        self.opened = time.monotonic()
         slots = [asyncio.create_task(self.play_slot(slot)) for slot in range(self.slots)]
+        progress = asyncio.create_task(self.progress()) if self.verbose else None
+        # The clock starts once every game is under way: a fault hits games being played.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.all_under_way.wait(), WARM_UP)
+        started = time.monotonic()
+        self.say("every game under way: the clock starts")
         faults = asyncio.create_task(self.faults(started))
         await asyncio.sleep(self.seconds)
         try:
@@ -505,11 +580,13 @@ class Run:
         self.give_up_at = time.monotonic() + DRAIN
         self.stopping = True
         await asyncio.gather(*slots)
+        if progress is not None:
+            progress.cancel()
         if self._database is not None:
             await self._database.close()
         result = await asyncio.to_thread(audit, self.cluster.database.url, self.tally)
         result.scenario = self.scenario
-        result.seconds = time.monotonic() - started
+        result.seconds = time.monotonic() - self.opened
         if self.cluster.exit_codes and any(self.cluster.exit_codes):
             result.problems.append(f"SIGTERM exit codes {self.cluster.exit_codes}")
         self.cluster.exit_codes.clear()
@@ -534,6 +611,7 @@ def plain(data: Any) -> Any:
 def audit(database_url: str, tally: Tally) -> Result:
     result = Result(scenario="", games=len(tally.games), rejections=tally.rejections)
     result.acked = len(tally.acks)
+    result.duplicate_acks = len(tally.duplicates)
     result.unanswered = len(tally.unanswered)
     result.reconnects = tally.reconnects
     result.errors = len(tally.errors)
@@ -628,23 +706,27 @@ def audit(database_url: str, tally: Tally) -> Result:
                 result.wrong_spectators += 1
             else:
                 result.wrong_players += 1
+            duplicated = sorted(v for (g, *_), v in tally.duplicates.items() if g == game_id)
+            if duplicated:
+                problems.append(f"acked as duplicates: versions {duplicated}")
             result.problems.append(f"{game_id} {final.role} {final.seat}: {'; '.join(problems)}")
     return result
 
 
 # -- the report ----------------------------------------------------------------------------------
 HEADER = (
-    "| scenario | games | acked | stored | lost | doubled | wrong spectators | wrong players"
-    " | unanswered | reconnects | rejections |"
+    "| scenario | games | acked | as duplicate | stored | lost | doubled | wrong spectators"
+    " | wrong players | unanswered | reconnects | rejections |"
 )
 
 
 def table(results: list[Result]) -> str:
-    lines = [HEADER, "| --- |" + " ---: |" * 9 + " --- |"]
+    lines = [HEADER, "| --- |" + " ---: |" * 10 + " --- |"]
     for r in results:
         rejections = ", ".join(f"{code} {n}" for code, n in sorted(r.rejections.items())) or "-"
         lines.append(
-            f"| {r.scenario} | {r.games} | {r.acked:,} | {r.stored:,} | {r.lost} | {r.doubled}"
+            f"| {r.scenario} | {r.games} | {r.acked:,} | {r.duplicate_acks:,} | {r.stored:,}"
+            f" | {r.lost} | {r.doubled}"
             f" | {r.wrong_spectators} of {r.spectators:,} | {r.wrong_players} | {r.unanswered}"
             f" | {r.reconnects:,} | {rejections} |"
         )
@@ -677,6 +759,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=2, help="faults per scenario (2)")
     parser.add_argument("--only", default="", help=f"comma-separated: {','.join(SCENARIOS)}")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("-v", "--verbose", action="store_true", help="progress every 5 s")
+    parser.add_argument("--keep", action="store_true", help="keep the servers' logs")
     args = parser.parse_args(argv)
     args.scenarios = [name for name in args.only.split(",") if name] or list(SCENARIOS)
     unknown = set(args.scenarios) - set(SCENARIOS)
@@ -706,6 +790,7 @@ def main(argv=None) -> int:
             think=args.think,
             rounds=args.rounds,
             seed=args.seed,
+            verbose=args.verbose,
         )
 
     try:
@@ -717,7 +802,7 @@ def main(argv=None) -> int:
     print(f"\nChaos run {started:%Y-%m-%d %H:%M} UTC: {command}")
     print(table(results))
     failed = any(result.failed for result in results)
-    if failed:
+    if failed or args.keep:
         print(f"\nserver logs kept in {workdir}", file=sys.stderr)
     else:
         shutil.rmtree(workdir, ignore_errors=True)
