@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import threading
 from importlib import metadata
 
 from . import errors
@@ -33,6 +34,10 @@ ENTRY_POINT_GROUP = "boardroom.games"
 
 _GAMES: dict[str, Game] = {}
 _loading = _loaded = False
+# Other threads wait while one loads (a server's first requests come on several threads);
+# reentrant, so that the loading thread's own lookups (a game module looking games up
+# while importing) return at once.
+_load_lock = threading.RLock()
 
 
 def register(rules: Rules) -> Game:
@@ -64,20 +69,23 @@ def load_games() -> None:
     """Import the built-in games, ``$BOARDROOM_GAMES`` and the ``boardroom.games`` entry
     points (once; later calls do nothing). A module that fails to import raises."""
     global _loading, _loaded
-    if _loaded or _loading:  # a game module that looks games up while importing
+    if _loaded:
         return
-    _loading = True
-    try:
-        from . import games  # noqa: F401  (importing registers them)
+    with _load_lock:
+        if _loaded or _loading:  # a game module that looks games up while importing
+            return
+        _loading = True
+        try:
+            from . import games  # noqa: F401  (importing registers them)
 
-        for path in os.environ.get(ENV_VAR, "").split(","):
-            if path.strip():
-                load_module(path.strip())
-        for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
-            _register_loaded(entry_point.load(), entry_point.value)
-        _loaded = True
-    finally:
-        _loading = False
+            for path in os.environ.get(ENV_VAR, "").split(","):
+                if path.strip():
+                    load_module(path.strip())
+            for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
+                _register_loaded(entry_point.load(), entry_point.value)
+            _loaded = True
+        finally:
+            _loading = False
 
 
 def load_module(path: str) -> None:

@@ -157,12 +157,16 @@ class PostgresDatabase:
 
 class TcpProxy:
     """A TCP forwarder to ``target`` that can cut every connection and refuse new ones
-    (:meth:`cut`) until :meth:`restore`: a database that is briefly unreachable."""
+    (:meth:`cut`) until :meth:`restore`: a database that is briefly unreachable; or
+    :meth:`hang`: connections stay open (new ones are accepted) but nothing is forwarded
+    either way until :meth:`restore`: a database that stopped answering."""
 
     def __init__(self, target: tuple[str, int]):
         self.target = target
         self.port = free_port()
         self.refusing = False
+        self._flowing = threading.Event()
+        self._flowing.set()
         self._pairs: set[socket.socket] = set()
         self._lock = threading.Lock()
         self._listener = socket.create_server(("127.0.0.1", self.port))
@@ -178,20 +182,33 @@ class TcpProxy:
             if self.refusing:
                 client.close()
                 continue
-            try:
-                upstream = socket.create_connection(self.target, timeout=5)
-            except OSError:
-                client.close()
-                continue
-            upstream.settimeout(None)
-            with self._lock:
-                self._pairs.update((client, upstream))
-            for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+            threading.Thread(target=self._open, args=(client,), daemon=True).start()
+
+    def _open(self, client: socket.socket) -> None:
+        with self._lock:
+            self._pairs.add(client)
+        self._flowing.wait()  # hung: accepted, never answered
+        with self._lock:
+            if client not in self._pairs:  # cut meanwhile
+                return
+        try:
+            upstream = socket.create_connection(self.target, timeout=5)
+        except OSError:
+            self._close(client)
+            return
+        upstream.settimeout(None)
+        with self._lock:
+            if client not in self._pairs:  # cut meanwhile
+                upstream.close()
+                return
+            self._pairs.add(upstream)
+        for source, sink in ((client, upstream), (upstream, client)):
+            threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
 
     def _pump(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while data := source.recv(65536):
+                self._flowing.wait()  # hung: held here, the sender's buffers fill up
                 sink.sendall(data)
         except OSError:
             pass
@@ -216,12 +233,18 @@ class TcpProxy:
         for sock in open_sockets:
             self._close(sock)
 
+    def hang(self) -> None:
+        """Keep every connection open and accept new ones, but forward nothing."""
+        self._flowing.clear()
+
     def restore(self) -> None:
         self.refusing = False
+        self._flowing.set()
 
     def close(self) -> None:
         self._closed = True
         self.cut()
+        self._flowing.set()  # the threads held by a hang find their sockets closed
         self._listener.close()
 
 

@@ -113,3 +113,37 @@ def test_scaffolding_leaves_the_callers_registry_as_it_was(tmp_path):
     before = engine.names()
     new_game("pebbles_two", tmp_path)
     assert engine.names() == before
+
+
+def test_threads_looking_a_game_up_while_the_games_load_wait_for_them(tmp_path):
+    # A server that just started answers its first requests on several threads at once:
+    # the threads that came while another was importing the games found the registry
+    # half-filled and answered 400 unknown_game for connect4 (found by bench/chaos.py).
+    (tmp_path / "slow_games.py").write_text(
+        "import dataclasses, time\n"
+        "from engine import register\n"
+        "from engine.games.tictactoe import GAME\n"
+        "time.sleep(0.5)\n"
+        "register(dataclasses.replace(GAME.rules, name='slow_toe'))\n"
+    )
+    script = (
+        "import threading, engine\n"
+        "found = []\n"
+        "def look():\n"
+        "    try:\n"
+        "        found.append(engine.get('slow_toe').name)\n"
+        "    except engine.EngineError as exc:\n"
+        "        found.append(exc.code)\n"
+        "threads = [threading.Thread(target=look) for _ in range(4)]\n"
+        "for thread in threads:\n"
+        "    thread.start()\n"
+        "for thread in threads:\n"
+        "    thread.join()\n"
+        "print(' '.join(found))\n"
+    )
+    path = os.pathsep.join([str(tmp_path), str(ROOT)])
+    looked = run(
+        [sys.executable, "-c", script], ROOT, PYTHONPATH=path, BOARDROOM_GAMES="slow_games"
+    )
+    assert looked.returncode == 0, looked.stderr
+    assert looked.stdout.split() == ["slow_toe"] * 4

@@ -157,6 +157,30 @@ async def test_duplicate_request_id_is_acked_again_and_applied_once():
     await b.close()
 
 
+async def test_a_retry_of_a_stored_move_whose_broadcast_was_lost_broadcasts_it():
+    # The move was stored but nobody heard of it: the database's reply to COMMIT was
+    # lost (a connection cut: Django saw an error and ran no on_commit hook, so no
+    # broadcast) or the process died between commit and broadcast. The mover's retry is
+    # acknowledged as a duplicate; without a broadcast the opponent never learned that
+    # it was its turn and the game stalled (found by bench/chaos.py, PostgreSQL cut).
+    game, tokens = await anew_game()
+    a = await connect(game.pk, tokens[0])
+    b = await connect(game.pk, tokens[1])
+    watcher = await connect(game.pk)
+    submit = database_sync_to_async(actions.submit_action)
+    await submit(game.pk, 0, 4, 0, "lost", broadcast=False)
+    await a.send(move(4, 0, "lost"))
+    ack = await a.expect("ack", skip=("update",))
+    assert ack["version"] == 1 and ack["duplicate"] is True
+    for client in (a, b, watcher):
+        update = await client.expect("update")
+        assert update["version"] == 1 and update["move"] == 4
+    await b.send(move(0, 1))
+    assert (await b.expect("ack", skip=("update",)))["version"] == 2
+    for client in (a, b, watcher):
+        await client.close()
+
+
 async def test_concurrent_submissions_for_one_version_one_wins():
     game, tokens = await anew_game()
     # Two connections of seat 0 (two tabs) and seat 1 offering a draw, all at version 0.
