@@ -35,6 +35,7 @@ import logging
 
 from autobahn.websocket.protocol import PreparedMessage
 from daphne.ws_protocol import WebSocketProtocol
+from django.conf import settings
 
 from game_server import metrics
 from game_server.protocol import WIRE, CloseCode
@@ -42,7 +43,7 @@ from game_server.protocol import WIRE, CloseCode
 MAX_QUEUED_FRAMES = 64
 # What the server holds for a client that does not read: past it the connection is
 # dropped (the client reconnects and catches up from its version when it reads again).
-MAX_OUTBOUND_BYTES = 4 * 2**20
+MAX_OUTBOUND_BYTES = settings.MAX_OUTBOUND_BYTES
 
 
 def outbound_bytes(transport) -> int:

@@ -218,6 +218,9 @@ PROXY_ADDRESS_HEADER = os.environ.get("PROXY_ADDRESS_HEADER", "") or None
 # Seconds a connection has to send complete request headers (slow-header clients are
 # dropped; boardroom/inbound.py), also between two requests on a kept-alive connection.
 HEADER_TIMEOUT = env_float("HEADER_TIMEOUT", 20.0)
+# What the server holds unsent for a WebSocket that stops reading before dropping it
+# (boardroom.inbound): the client reconnects and catches up from its version.
+MAX_OUTBOUND_BYTES = env_int("MAX_OUTBOUND_BYTES", 4 * 2**20)
 
 # Time (game_server/timeouts.py): how long a disconnected player has to come back before
 # the others may claim the win, and how often each process sweeps for expired clocks.

@@ -236,3 +236,57 @@ async def test_sigterm_sends_every_socket_4012_within_the_drain_and_leaves_no_ro
         "SELECT COUNT(*) FROM game_server_connection"
     )
     assert rows.fetchone()[0] == 0
+
+
+CONNECT4_DRAW = [
+    3, 6, 1, 3, 1, 3, 6, 4, 5, 5, 3, 4, 3, 1, 1, 0, 4, 3, 0, 4, 6,
+    6, 2, 6, 1, 0, 5, 5, 2, 4, 5, 1, 5, 6, 0, 0, 2, 2, 4, 2, 2, 0,
+]  # fmt: skip
+
+
+async def test_a_reader_that_stalls_delays_nobody_and_catches_up(database):
+    """A spectator stops reading (a frozen tab: a 4 KiB receive window it never empties)
+    for a whole 42-ply game. Broadcasts are written without waiting for any socket, so
+    the players and the other spectators get every move as it is made (each move waits
+    for all of them). What the server holds for the stalled one beyond the kernel's
+    buffers is bounded (1 KiB here): past it the socket is dropped (the bound itself is
+    tests/security/test_flood.py's). When it reads again it ends with every version, in
+    order: from its socket, or by reconnecting from the last version it has (the
+    documented resume), never with a gap."""
+    import socket
+
+    from websockets.asyncio.client import connect
+
+    server = embedded_server({**database, "MAX_OUTBOUND_BYTES": "1024"}).start()
+    try:
+        game_id, players = await seated_clients(server.url)
+        watchers = [GameClient(server.url, game_id, origin=server.url) for _ in range(5)]
+        for watcher in watchers:
+            await watcher.connect()
+        raw = socket.socket()
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        raw.connect(("127.0.0.1", server.port))
+        ws_url = server.url.replace("http", "ws") + f"/ws/games/{game_id}/"
+        stalled = await connect(ws_url, origin=server.url, sock=raw, max_queue=1)
+        for column in CONNECT4_DRAW:  # at the pace a person plays (under the move bucket)
+            await play(players + watchers, [column])
+            await asyncio.sleep(0.1)
+        assert all(client.version == 42 for client in players + watchers)
+        versions = []
+        with contextlib.suppress(Exception):  # closed by the server: dropped for stalling
+            while not versions or versions[-1] < 42:
+                message = msgpack.unpackb(await asyncio.wait_for(stalled.recv(), 10))
+                if message["type"] in ("snapshot", "update"):
+                    versions.append(message["version"])
+        await stalled.close()
+        assert versions == list(range(versions[0], versions[-1] + 1)), versions
+        if versions[-1] < 42:  # dropped: resume from the last version it has
+            async with connect(f"{ws_url}?version={versions[-1]}", origin=server.url) as ws:
+                caught_up = msgpack.unpackb(await ws.recv())
+            assert caught_up["type"] == "moves" and caught_up["version"] == 42
+            resumed = [move["version"] for move in caught_up["moves"]]
+            assert resumed == list(range(versions[-1] + 1, 43))
+        for client in players + watchers:
+            await client.close()
+    finally:
+        server.stop()
