@@ -85,6 +85,10 @@ class GameConsumer(MsgpackWebsocketConsumer):
         self.game_id = self.scope["url_route"]["kwargs"]["game_id"]
         self.limits = limits.ConnectionLimits()
         await self.accept()
+        if self.is_anonymous_spectator() and fanout().versions.get(self.game_id) is not None:
+            if frames.held_snapshot(self.game_id, fanout().versions[self.game_id]) is not None:
+                await self.connect_held()
+                return
         game = await database_sync_to_async(spectators.game_for_connect)(self.game_id)
         if game is None:
             await self.close(CloseCode.UNKNOWN_GAME)
@@ -123,6 +127,30 @@ class GameConsumer(MsgpackWebsocketConsumer):
             await spectators.hold_stored(self)
         if not self.batched:  # a batch announces its games once written
             self.announce_presence()
+
+    def is_anonymous_spectator(self) -> bool:
+        return seat_token(self.scope) is None and self.is_anonymous()
+
+    async def connect_held(self):
+        """An anonymous spectator of a game this process holds, whose spectators' snapshot
+        it has at the version its fan-out last delivered: no database round trip (its
+        presence row is written in a batch, ``spectator_rows``)."""
+        self.batched = True
+        spectator_rows.row_batch(self.layer).add(self.channel_name, self.game_id)
+        self.present = True
+        await self.join_group()
+        self.joined = True
+        version = query_param(self.scope, "version")
+        # Read after joining: a move stored meanwhile makes it None, and the database's
+        # snapshot is sent instead; one stored later reaches this socket as an update.
+        held = frames.held_snapshot(self.game_id, fanout().versions.get(self.game_id))
+        if version is not None and version.isdigit():
+            await self.send_catch_up(int(version))
+        elif held is None:
+            await self.send_snapshot()
+        else:
+            self.version = held["version"]
+            await self.send_message(held)
 
     async def join_group(self):
         """Hear the game's broadcasts through this process's fan-out (game_server.fanout),

@@ -101,7 +101,8 @@ def chat_history(game_id: str, seat: int | None) -> list[dict]:
 # costs one presence and chat read per interval instead of one per spectator. The game row
 # is still read every time, so a cached snapshot is never used past its version.
 SPECTATOR_SNAPSHOT_SECONDS = presence.INTERVAL
-_spectator_snapshots: dict[str, tuple[int, str, float, dict]] = {}
+# game id -> (version, status, made at, message, (time_control, clock, deadline))
+_spectator_snapshots: dict[str, tuple] = {}
 
 
 def snapshot(game_id: str, seat: int | None) -> dict:
@@ -118,8 +119,29 @@ def snapshot(game_id: str, seat: int | None) -> dict:
     if shared:
         if len(_spectator_snapshots) > 1000:
             _spectator_snapshots.clear()
-        _spectator_snapshots[game_id] = (game.version, game.status, time.monotonic(), message)
+        clock = (game.time_control, game.clock, game.deadline)
+        made = time.monotonic()
+        _spectator_snapshots[game_id] = (game.version, game.status, made, message, clock)
     return {**message, **clock_fields(game)}
+
+
+def held_snapshot(game_id: str, version: int | None) -> dict | None:
+    """The spectators' shared snapshot of ``game_id`` when this process has it, fresh
+    and at ``version`` (the latest version its fan-out delivered for the game), without
+    the database: a spectator of a game the process holds connects with no database round
+    trip (``consumers.GameConsumer.connect``). None otherwise."""
+    cached = _spectator_snapshots.get(game_id)
+    if cached is None or version is None or cached[0] != version:
+        return None
+    if cached[2] <= time.monotonic() - SPECTATOR_SNAPSHOT_SECONDS:
+        return None
+    time_control, clock, deadline = cached[4]
+    now = time.time()
+    return {
+        **cached[3],
+        "clock": clocks.data(time_control, clock, deadline, now),
+        "server_time": now,
+    }
 
 
 def forget_snapshot(game_id: str) -> None:

@@ -401,3 +401,35 @@ async def test_a_version_stored_but_never_broadcast_reaches_every_socket(monkeyp
         assert (await client.expect("update"))["version"] == 3
     for client in (*players, watcher, again):
         await client.close()
+
+
+async def test_a_spectator_of_a_game_this_process_holds_connects_without_the_database(
+    monkeypatch,
+):
+    """Once this process has a game's spectators' snapshot at the version its fan-out last
+    delivered, more anonymous spectators get it without a database round trip; after a
+    move (a version the snapshot does not have) the next one reads the database again,
+    and nobody misses an update either way."""
+    from game_server import spectators
+
+    game, tokens = await anew_game("connect4")
+    player = await connect(game.pk, tokens[0])
+    first = await connect(game.pk)  # reads the database, and leaves the shared snapshot
+    reads = []
+    for module, name in ((spectators, "game_for_connect"), (frames, "snapshot")):
+        original = getattr(module, name)
+        monkeypatch.setattr(
+            module, name, lambda *args, _o=original, _n=name: reads.append(_n) or _o(*args)
+        )
+    held = [await connect(game.pk) for _ in range(3)]
+    assert reads == []
+    assert all(client.first["version"] == 0 for client in held)
+    assert held[0].first["view"] == first.first["view"]
+    await player.send(move(3, 0))
+    await player.expect("ack")
+    for client in (first, *held):
+        assert (await client.expect("update"))["version"] == 1
+    after = await connect(game.pk)
+    assert after.first["version"] == 1 and reads == ["game_for_connect", "snapshot"]
+    for client in (player, first, *held, after):
+        await client.close()
