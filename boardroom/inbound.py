@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 
 from daphne.ws_protocol import WebSocketProtocol
+from twisted.web.http import HTTPChannel
 
 from game_server import metrics
 from game_server.protocol import CloseCode
@@ -47,6 +48,16 @@ logger = logging.getLogger(__name__)
 
 class BoundedWebSocketProtocol(WebSocketProtocol):
     flooded = False
+
+    def connectionMade(self):
+        super().connectionMade()
+        # Daphne's HTTP channel handed this connection over (the handshake request), but
+        # stays the transport's registered producer: it and its request (headers, body
+        # buffer, addresses) would live as long as the socket, about 3 KiB each. For an
+        # upgraded request it is inert (it never pauses a transport while a request is
+        # in progress, and this one never finishes), so it is let go.
+        if isinstance(getattr(self.transport, "producer", None), HTTPChannel):
+            self.transport.unregisterProducer()
 
     def onMessage(self, payload, isBinary):
         if self.flooded:
@@ -84,6 +95,20 @@ class BoundedWebSocketProtocol(WebSocketProtocol):
         queue.put_nowait({"type": "websocket.disconnect", "code": int(CloseCode.POLICY_VIOLATION)})
         self.muted = True  # daphne then sends the application nothing more (onClose included)
         self.sendClose(code=int(CloseCode.POLICY_VIOLATION), reason="flooding")
+
+
+def with_factory_options(protocol: type, factory) -> type:
+    """A subclass of ``protocol`` holding ``factory``'s WebSocket options as class
+    attributes.
+
+    Autobahn copies its ~30 options (``setProtocolOptions``) from the factory onto every
+    connection unless the protocol already has them, which grows each connection's
+    ``__dict__`` past 85 attributes (3.3 KiB instead of 1.6). Call it once the options
+    are final: later ``setProtocolOptions`` calls would not reach the connections."""
+    options = {name: getattr(factory, name) for name in protocol.CONFIG_ATTRS}
+    # A function option (``perMessageCompressionAccept``) must not become a method.
+    options = {k: staticmethod(v) if callable(v) else v for k, v in options.items()}
+    return type(protocol.__name__, (protocol,), {**options, "__module__": protocol.__module__})
 
 
 def drop_slow_headers(factory, seconds: float) -> None:

@@ -69,7 +69,7 @@ def main(argv=None) -> None:
     from django.db import DatabaseError
 
     from boardroom.asgi import application
-    from boardroom.inbound import BoundedWebSocketProtocol, drop_slow_headers
+    from boardroom.inbound import BoundedWebSocketProtocol, drop_slow_headers, with_factory_options
     from game_server.lifecycle import install_graceful_shutdown
     from game_server.presence import clear_connections
     from game_server.protocol import MAX_FRAME_BYTES
@@ -112,7 +112,9 @@ def main(argv=None) -> None:
         server.ws_factory.setProtocolOptions(failByDrop=False)
         # A socket that queues frames faster than its consumer reads them is closed with
         # 4008 by the protocol itself (boardroom.inbound).
-        server.ws_factory.protocol = BoundedWebSocketProtocol
+        server.ws_factory.protocol = with_factory_options(
+            BoundedWebSocketProtocol, server.ws_factory
+        )
         # Request headers (a WebSocket handshake's too) must be complete in time.
         drop_slow_headers(server.http_factory, settings.HEADER_TIMEOUT)
         # sys.__stdout__: at verbosity 2+ daphne redirects sys.stdout into its log.
