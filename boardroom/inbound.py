@@ -23,11 +23,15 @@ Import this module only after daphne installed Twisted's asyncio reactor (``serv
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from functools import partial
 
+from daphne.server import Server
 from daphne.ws_protocol import WebSocketProtocol
 from twisted.web.http import HTTPChannel
 
+from boardroom.inbound_queue import InboundQueue
 from game_server import metrics
 from game_server.protocol import CloseCode
 
@@ -95,6 +99,28 @@ class BoundedWebSocketProtocol(WebSocketProtocol):
         queue.put_nowait({"type": "websocket.disconnect", "code": int(CloseCode.POLICY_VIOLATION)})
         self.muted = True  # daphne then sends the application nothing more (onClose included)
         self.sendClose(code=int(CloseCode.POLICY_VIOLATION), reason="flooding")
+
+
+class BoardroomServer(Server):
+    """Daphne's server with an :class:`InboundQueue` per application instance."""
+
+    def create_application(self, protocol, scope):
+        # daphne.server.Server.create_application (daphne 4.2), the queue aside.
+        assert "application_instance" not in self.connections[protocol]
+        input_queue = InboundQueue()
+        scope.setdefault("asgi", {"version": "3.0"})
+        application_instance = self.application(
+            scope=scope,
+            receive=input_queue.get,
+            send=partial(self.handle_reply, protocol),
+        )
+        if protocol not in self.connections:
+            return None
+        self.connections[protocol]["application_instance"] = asyncio.ensure_future(
+            application_instance,
+            loop=asyncio.get_event_loop(),
+        )
+        return input_queue
 
 
 def with_factory_options(protocol: type, factory) -> type:

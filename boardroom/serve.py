@@ -63,13 +63,18 @@ def main(argv=None) -> None:
     logging.basicConfig(level=logging.INFO if args.verbosity > 1 else logging.WARNING)
 
     # daphne.server installs Twisted's asyncio reactor: import it before anything else.
+    import daphne.server  # noqa: F401
     from daphne.endpoints import build_endpoint_description_strings
-    from daphne.server import Server
     from django.conf import settings
     from django.db import DatabaseError
 
     from boardroom.asgi import application
-    from boardroom.inbound import BoundedWebSocketProtocol, drop_slow_headers, with_factory_options
+    from boardroom.inbound import (
+        BoardroomServer,
+        BoundedWebSocketProtocol,
+        drop_slow_headers,
+        with_factory_options,
+    )
     from game_server.lifecycle import install_graceful_shutdown
     from game_server.presence import clear_connections
     from game_server.protocol import MAX_FRAME_BYTES
@@ -121,7 +126,7 @@ def main(argv=None) -> None:
         message = f"Boardroom is serving on http://{host}:{args.port}/ - open it in a browser."
         print(message, file=sys.__stdout__, flush=True)
 
-    server = Server(
+    server = BoardroomServer(
         application=application,
         endpoints=build_endpoint_description_strings(host=args.host, port=args.port),
         websocket_max_message_size=MAX_FRAME_BYTES,
