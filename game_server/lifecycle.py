@@ -165,7 +165,9 @@ class TrackConnections:
         conn = Tracked(scope, receive, send)
         connections.add(conn)
         try:
-            return await self.application(scope, conn.receive, conn.send)
+            application = self.application(scope, conn.receive, conn.send)
+            del scope  # the application keeps what it needs of it, not this frame
+            return await application
         finally:
             connections.discard(conn)
             if conn.accepted:
