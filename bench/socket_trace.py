@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import tracemalloc
+import types
 from pathlib import Path
 
 FRAMES = 25
@@ -33,8 +34,15 @@ DUMP_DIR_ENV = "BENCH_TRACE_DIR"
 def dump(directory: Path) -> None:
     """Write ``snapshot-K.pickle`` (tracemalloc), ``objects-K.pickle`` (type counts) and
     ``details-K.txt`` (one socket's objects)."""
-    gc.collect()
     index = len(list(directory.glob("objects-*.pickle")))
+    # Details first: looking at every object imports the modules some lazy proxies stand
+    # for, which must not count as growth between the two snapshots.
+    with (directory / f"details-{index}.txt").open("w") as out:
+        try:
+            details(out)
+        except Exception as exc:  # no socket yet
+            out.write(f"no details: {exc!r}\n")
+    gc.collect()
     counts = collections.Counter(
         f"{type(o).__module__}.{type(o).__qualname__}" for o in gc.get_objects()
     )
@@ -42,11 +50,6 @@ def dump(directory: Path) -> None:
         snapshot = tracemalloc.take_snapshot()
         snapshot.dump(str(directory / f"snapshot-{index}.pickle"))
     (directory / f"objects-{index}.pickle").write_bytes(pickle.dumps(counts))
-    with (directory / f"details-{index}.txt").open("w") as out:
-        try:
-            details(out)
-        except Exception as exc:  # no socket yet
-            out.write(f"no details: {exc!r}\n")
     (directory / f"done-{index}").write_text("ok")
 
 
@@ -83,7 +86,8 @@ def details(out) -> None:
     shapes = collections.Counter()
     for task in asyncio.all_tasks():
         chain, coro = [], task.get_coro()
-        while coro is not None and hasattr(coro, "cr_frame"):
+        # (not cr_frame: reading it makes each coroutine keep a frame object for good)
+        while isinstance(coro, types.CoroutineType):
             chain.append(f"{coro.__qualname__} {sys.getsizeof(coro)}")
             coro = coro.cr_await
         if coro is not None:
@@ -181,13 +185,21 @@ async def drive(n: int, directory: Path) -> None:
             await asyncio.sleep(0.2)
 
     try:
-        game = await create_game(server.url, "connect4")
+        for attempt in range(5):  # a server under tracemalloc answers its first requests slowly
+            try:
+                game = await create_game(server.url, "connect4")
+                break
+            except TimeoutError:
+                if attempt == 4:
+                    raise
         for index in range(2):
             await take_seat(server.url, game["id"], name=f"p{index}")
         url = server.url.replace("http", "ws") + f"/ws/games/{game['id']}/"
 
         async def spectator():
-            ws = await connect(url, origin=server.url, max_queue=None, open_timeout=300)
+            ws = await connect(
+                url, origin=server.url, max_queue=None, open_timeout=300, ping_interval=None
+            )
             await ws.recv()
             sockets.append(ws)
 
