@@ -23,20 +23,25 @@ Outbound, every frame is written to the socket at once when nothing waits before
 each frame and removes it once written (two system calls and a loop turn per frame, ~12%
 of a 1,000-spectator broadcast). A broadcast frame, the same bytes for many sockets, is
 framed once (Autobahn's ``PreparedMessage``) and written by :meth:`send_frame` straight
-from the fan-out, past the ASGI send chain (:func:`expose_wire` puts the protocol in the
-socket's scope as ``game_server.protocol.WIRE``).
+from the fan-out, past the ASGI send chain (:class:`BoardroomServer` puts the protocol in
+the socket's scope as ``game_server.protocol.WIRE``).
 
 Import this module only after daphne installed Twisted's asyncio reactor (``serve``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from functools import partial
 
 from autobahn.websocket.protocol import PreparedMessage
+from daphne.server import Server
 from daphne.ws_protocol import WebSocketProtocol
 from django.conf import settings
+from twisted.web.http import HTTPChannel
 
+from boardroom.inbound_queue import InboundQueue
 from game_server import metrics
 from game_server.protocol import WIRE, CloseCode
 
@@ -97,8 +102,130 @@ def prepared(payload: bytes) -> PreparedMessage:
     return message
 
 
+# What Autobahn and daphne keep of the opening handshake and only use during it: the
+# request's raw bytes, its headers parsed (twice: daphne's clean_headers are also the
+# scope's), the response sent, the request line's parts and the offered extensions.
+HANDSHAKE_ONLY = (
+    "http_request_data",
+    "http_response_data",
+    "http_status_line",
+    "http_headers",
+    "http_request_uri",
+    "http_request_host",
+    "http_request_path",
+    "http_request_params",
+    "websocket_origin",
+    "websocket_protocols",
+    "websocket_extensions",
+    "_wskey",
+    "clean_headers",
+    "application_deferred",
+)
+
+
+# Autobahn's and daphne's per-connection flags and pending calls that an open, idle socket
+# has at these values (Autobahn 26): class attributes of the protocol, so that an open
+# socket's own ``__dict__`` keeps only what differs (see ``forget_handshake``). A flag
+# that changes is set on the instance again, as before.
+RESTING_STATE = dict.fromkeys(
+    (
+        "_perMessageCompress",
+        "trackedTimings",
+        "wasNotCleanReason",
+        "localCloseCode",
+        "localCloseReason",
+        "remoteCloseCode",
+        "remoteCloseReason",
+        "serverConnectionDropTimeoutCall",
+        "openHandshakeTimeoutCall",
+        "closeHandshakeTimeoutCall",
+        "autoPingTimeoutCall",
+        "autoPingPending",
+        "autoPingPendingCall",
+        "autoPingPendingSent",
+        "protocol_to_accept",
+        "websocket_protocol_in_use",
+        "current_frame",
+    )
+) | dict.fromkeys(
+    (
+        "triggered",
+        "wasMaxFramePayloadSizeExceeded",
+        "wasMaxMessagePayloadSizeExceeded",
+        "closedByMe",
+        "failedByMe",
+        "droppedByMe",
+        "wasClean",
+        "wasServerConnectionDropTimeout",
+        "wasOpenHandshakeTimeout",
+        "wasCloseHandshakeTimeout",
+        "wasServingFlashSocketPolicyFile",
+        "inside_message",
+    ),
+    False,
+)
+
+
+class OpenedRequest:
+    """What daphne still reads of an open socket's handshake request (``path``, in its
+    log lines) and ``peer``, instead of Autobahn's whole ConnectionRequest (headers,
+    query parameters, offered protocols and extensions)."""
+
+    __slots__ = ("path", "peer")
+
+    def __init__(self, path, peer):
+        self.path = path
+        self.peer = peer
+
+
 class BoundedWebSocketProtocol(WebSocketProtocol):
     flooded = False
+
+    def onOpen(self):
+        super().onOpen()
+        self.forget_handshake()
+
+    def forget_handshake(self) -> None:
+        """Let go of what only the opening handshake needed (:data:`HANDSHAKE_ONLY`:
+        about 1.5 KiB per socket with a minimal client's headers, more with a browser's),
+        and of the instance copies of :data:`RESTING_STATE`'s values; then refit
+        ``__dict__`` (a dict does not shrink when keys go): 28 attributes instead of 70,
+        an 832 B dict instead of 1,584 B."""
+        cls = type(self)
+        state = {
+            name: value
+            for name, value in self.__dict__.items()
+            if name not in HANDSHAKE_ONLY
+            and not (name in RESTING_STATE and value is getattr(cls, name))
+        }
+        request = state.get("request")
+        if request is not None:
+            state["request"] = OpenedRequest(request.path, request.peer)
+        self.__dict__ = state
+
+    def connectionMade(self):
+        super().connectionMade()
+        # Daphne's HTTP channel handed this connection over (the handshake request), but
+        # stays the transport's registered producer: it and its request (headers, body
+        # buffer, addresses) would live as long as the socket, about 3 KiB each. For an
+        # upgraded request it is inert (it never pauses a transport while a request is
+        # in progress, and this one never finishes), so it is let go.
+        if isinstance(getattr(self.transport, "producer", None), HTTPChannel):
+            self.transport.unregisterProducer()
+
+    def onMessage(self, payload, isBinary):
+        if self.flooded:
+            return
+        queue = getattr(self, "application_queue", None)
+        if queue is not None and not self.muted and queue.qsize() >= MAX_QUEUED_FRAMES:
+            self.stop_flood(queue)
+            return
+        super().onMessage(payload, isBinary)
+
+    def serverSend(self, content, binary=False):
+        if self.too_slow():
+            return
+        super().serverSend(content, binary)
 
     def sendData(self, data, sync=False, chopsize=None):
         if sync or chopsize or self.send_queue or self.state != self.STATE_OPEN:
@@ -127,20 +254,6 @@ class BoundedWebSocketProtocol(WebSocketProtocol):
             transport.abortConnection()
         return True
 
-    def onMessage(self, payload, isBinary):
-        if self.flooded:
-            return
-        queue = getattr(self, "application_queue", None)
-        if queue is not None and not self.muted and queue.qsize() >= MAX_QUEUED_FRAMES:
-            self.stop_flood(queue)
-            return
-        super().onMessage(payload, isBinary)
-
-    def serverSend(self, content, binary=False):
-        if self.too_slow():
-            return
-        super().serverSend(content, binary)
-
     def failHandshake(self, reason, code=400, responseHeaders=None):
         # Autobahn answers an Origin it cannot parse (``null``, ``file://``) with 400
         # before the application sees it; every refused Origin is a 403 (docs/protocol.md).
@@ -159,17 +272,48 @@ class BoundedWebSocketProtocol(WebSocketProtocol):
         self.sendClose(code=int(CloseCode.POLICY_VIOLATION), reason="flooding")
 
 
-def expose_wire(server) -> None:
-    """Give each WebSocket's application its protocol, as ``scope["extensions"][WIRE]``,
-    for :meth:`BoundedWebSocketProtocol.send_frame`. ``server``: daphne's Server."""
-    create = server.create_application
+for _name, _value in RESTING_STATE.items():  # class attributes (see RESTING_STATE)
+    setattr(BoundedWebSocketProtocol, _name, _value)
 
-    def create_application(protocol, scope):
+
+class BoardroomServer(Server):
+    """Daphne's server with an :class:`InboundQueue` per application instance, and the
+    WebSocket's protocol in its scope (``scope["extensions"][WIRE]``) for the fan-out's
+    :meth:`BoundedWebSocketProtocol.send_frame`."""
+
+    def create_application(self, protocol, scope):
+        # daphne.server.Server.create_application (daphne 4.2), the queue and WIRE aside.
+        assert "application_instance" not in self.connections[protocol]
+        input_queue = InboundQueue()
+        scope.setdefault("asgi", {"version": "3.0"})
         if isinstance(protocol, BoundedWebSocketProtocol):
-            scope = {**scope, "extensions": {**(scope.get("extensions") or {}), WIRE: protocol}}
-        return create(protocol, scope)
+            scope["extensions"] = {**(scope.get("extensions") or {}), WIRE: protocol}
+        application_instance = self.application(
+            scope=scope,
+            receive=input_queue.get,
+            send=partial(self.handle_reply, protocol),
+        )
+        if protocol not in self.connections:
+            return None
+        self.connections[protocol]["application_instance"] = asyncio.ensure_future(
+            application_instance,
+            loop=asyncio.get_event_loop(),
+        )
+        return input_queue
 
-    server.create_application = create_application
+
+def with_factory_options(protocol: type, factory) -> type:
+    """A subclass of ``protocol`` holding ``factory``'s WebSocket options as class
+    attributes.
+
+    Autobahn copies its ~30 options (``setProtocolOptions``) from the factory onto every
+    connection unless the protocol already has them, which grows each connection's
+    ``__dict__`` past 85 attributes (3.3 KiB instead of 1.6). Call it once the options
+    are final: later ``setProtocolOptions`` calls would not reach the connections."""
+    options = {name: getattr(factory, name) for name in protocol.CONFIG_ATTRS}
+    # A function option (``perMessageCompressionAccept``) must not become a method.
+    options = {k: staticmethod(v) if callable(v) else v for k, v in options.items()}
+    return type(protocol.__name__, (protocol,), {**options, "__module__": protocol.__module__})
 
 
 def drop_slow_headers(factory, seconds: float) -> None:

@@ -63,13 +63,18 @@ def main(argv=None) -> None:
     logging.basicConfig(level=logging.INFO if args.verbosity > 1 else logging.WARNING)
 
     # daphne.server installs Twisted's asyncio reactor: import it before anything else.
+    import daphne.server  # noqa: F401
     from daphne.endpoints import build_endpoint_description_strings
-    from daphne.server import Server
     from django.conf import settings
     from django.db import DatabaseError
 
     from boardroom.asgi import application
-    from boardroom.inbound import BoundedWebSocketProtocol, drop_slow_headers, expose_wire
+    from boardroom.inbound import (
+        BoardroomServer,
+        BoundedWebSocketProtocol,
+        drop_slow_headers,
+        with_factory_options,
+    )
     from game_server.lifecycle import install_graceful_shutdown
     from game_server.presence import clear_connections
     from game_server.protocol import MAX_FRAME_BYTES
@@ -112,14 +117,16 @@ def main(argv=None) -> None:
         server.ws_factory.setProtocolOptions(failByDrop=False)
         # A socket that queues frames faster than its consumer reads them is closed with
         # 4008 by the protocol itself (boardroom.inbound).
-        server.ws_factory.protocol = BoundedWebSocketProtocol
+        server.ws_factory.protocol = with_factory_options(
+            BoundedWebSocketProtocol, server.ws_factory
+        )
         # Request headers (a WebSocket handshake's too) must be complete in time.
         drop_slow_headers(server.http_factory, settings.HEADER_TIMEOUT)
         # sys.__stdout__: at verbosity 2+ daphne redirects sys.stdout into its log.
         message = f"Boardroom is serving on http://{host}:{args.port}/ - open it in a browser."
         print(message, file=sys.__stdout__, flush=True)
 
-    server = Server(
+    server = BoardroomServer(
         application=application,
         endpoints=build_endpoint_description_strings(host=args.host, port=args.port),
         websocket_max_message_size=MAX_FRAME_BYTES,
@@ -137,7 +144,6 @@ def main(argv=None) -> None:
         verbosity=args.verbosity,
         ready_callable=ready,
     )
-    expose_wire(server)  # broadcast frames are written by the fan-out straight to each socket
     install_graceful_shutdown(server)  # SIGTERM: finish handlers, close with 4012, stop
     server.run()
     # The reactor has stopped and every application was told to finish. Worker threads

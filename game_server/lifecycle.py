@@ -48,22 +48,42 @@ shutting_down = False
 
 
 class Tracked:
-    """One WebSocket connection going through :class:`TrackConnections`."""
+    """One WebSocket connection going through :class:`TrackConnections`: its ``receive``
+    and ``send`` are what the application gets (methods, slots: a socket holds
+    thousands of these, so no closures and no ``__dict__``)."""
 
-    def __init__(self, scope, receive):
+    __slots__ = (
+        "socket",
+        "close_code",
+        "accepted",
+        "closed",
+        "busy",
+        "finished",
+        "done",
+        "queue",
+        "reading",
+        "server_receive",
+        "server_send",
+    )
+
+    def __init__(self, scope, receive, send):
         self.socket = "lobby" if "/ws/lobby/" in scope.get("path", "") else "game"
         self.close_code: int | None = None
         self.accepted = False
         self.closed = False  # the consumer or the client closed it
         self.busy = False  # the consumer is handling a frame it received
-        self.done = asyncio.Event()
+        self.finished = False  # the application returned
+        self.done: asyncio.Event | None = None  # made by the first to wait (wait_done)
         # The server's queue of this socket's events (daphne and Channels' test
-        # communicator both hand over ``queue.get``): asking to close puts a disconnect
-        # in it, so a socket waiting for its next frame costs no extra task. Otherwise
-        # the wait runs in a task (``reading``) that asking to close cancels.
+        # communicator both hand over ``queue.get``: an asyncio.Queue, or the lighter
+        # boardroom.inbound.InboundQueue): asking to close puts a disconnect in it, so a
+        # socket waiting for its next frame costs no extra task. Otherwise the wait runs
+        # in a task (``reading``) that asking to close cancels.
         queue = getattr(receive, "__self__", None)
-        self.queue = queue if isinstance(queue, asyncio.Queue) else None
+        self.queue = queue if callable(getattr(queue, "put_nowait", None)) else None
         self.reading: asyncio.Future | None = None
+        self.server_receive = receive
+        self.server_send = send
 
     def ask_to_close(self, code: int) -> None:
         if self.close_code is None:
@@ -72,6 +92,61 @@ class Tracked:
                 self.queue.put_nowait({"type": "websocket.disconnect", "code": code})
             elif self.reading is not None:
                 self.reading.cancel()
+
+    async def wait_done(self) -> None:
+        if self.done is None:
+            self.done = asyncio.Event()
+            if self.finished:
+                self.done.set()
+        await self.done.wait()
+
+    def finish(self) -> None:
+        self.finished = True
+        if self.done is not None:
+            self.done.set()
+
+    async def receive(self):
+        self.busy = False
+        if self.close_code is not None and not self.closed:
+            # Tell the client at once, before the consumer's own clean-up runs: with
+            # hundreds of sockets that clean-up queues for the database, and a client
+            # waiting for its close frame meanwhile would miss the drain and see 1006.
+            self.closed = True
+            with contextlib.suppress(Exception):
+                await self.server_send({"type": "websocket.close", "code": self.close_code})
+        if self.close_code is None:
+            if self.queue is not None:  # (a coroutine less in every idle socket's chain)
+                message = await self.server_receive()
+            else:
+                message = await self.next_event()
+            # A frame that arrives once the socket was asked to close is not handled: the
+            # client sends it again after reconnecting (same request id).
+            if message is not None and self.close_code is None:
+                if message["type"] == "websocket.receive":
+                    self.busy = True
+                elif message["type"] == "websocket.disconnect":
+                    self.closed = True
+                return message
+        return {"type": "websocket.disconnect", "code": self.close_code}
+
+    async def next_event(self):
+        self.reading = asyncio.ensure_future(self.server_receive())
+        try:
+            return await self.reading
+        except asyncio.CancelledError:
+            if self.close_code is None or asyncio.current_task().cancelling():
+                raise
+            return None  # asked to close while waiting
+        finally:
+            self.reading = None
+
+    async def send(self, message):
+        if message["type"] == "websocket.accept" and not self.accepted:
+            self.accepted = True
+            metrics.OPEN_CONNECTIONS.labels(self.socket).inc()
+        elif message["type"] == "websocket.close":
+            self.closed = True
+        await self.server_send(message)
 
 
 connections: set[Tracked] = set()
@@ -87,53 +162,12 @@ class TrackConnections:
         if scope["type"] != "websocket":
             return await self.application(scope, receive, send)
         start_watchdog()
-        conn = Tracked(scope, receive)
+        conn = Tracked(scope, receive, send)
         connections.add(conn)
-
-        async def tracked_receive():
-            conn.busy = False
-            if conn.close_code is not None and not conn.closed:
-                # Tell the client at once, before the consumer's own clean-up runs: with
-                # hundreds of sockets that clean-up queues for the database, and a client
-                # waiting for its close frame meanwhile would miss the drain and see 1006.
-                conn.closed = True
-                with contextlib.suppress(Exception):
-                    await send({"type": "websocket.close", "code": conn.close_code})
-            if conn.close_code is None:
-                message = await next_event()
-                # A frame that arrives once the socket was asked to close is not handled:
-                # the client sends it again after reconnecting (same request id).
-                if message is not None and conn.close_code is None:
-                    if message["type"] == "websocket.receive":
-                        conn.busy = True
-                    elif message["type"] == "websocket.disconnect":
-                        conn.closed = True
-                    return message
-            return {"type": "websocket.disconnect", "code": conn.close_code}
-
-        async def next_event():
-            if conn.queue is not None:
-                return await receive()
-            conn.reading = asyncio.ensure_future(receive())
-            try:
-                return await conn.reading
-            except asyncio.CancelledError:
-                if conn.close_code is None or asyncio.current_task().cancelling():
-                    raise
-                return None  # asked to close while waiting
-            finally:
-                conn.reading = None
-
-        async def tracked_send(message):
-            if message["type"] == "websocket.accept" and not conn.accepted:
-                conn.accepted = True
-                metrics.OPEN_CONNECTIONS.labels(conn.socket).inc()
-            elif message["type"] == "websocket.close":
-                conn.closed = True
-            await send(message)
-
         try:
-            return await self.application(scope, tracked_receive, tracked_send)
+            application = self.application(scope, conn.receive, conn.send)
+            del scope  # the application keeps what it needs of it, not this frame
+            return await application
         finally:
             connections.discard(conn)
             if conn.accepted:
@@ -141,7 +175,7 @@ class TrackConnections:
             if conn.close_code is not None and not conn.closed:
                 with contextlib.suppress(Exception):
                     await send({"type": "websocket.close", "code": conn.close_code})
-            conn.done.set()
+            conn.finish()
 
 
 async def close_all(code: int = CLOSE_RECONNECT, wait: float = DRAIN_TIMEOUT) -> int:
@@ -151,7 +185,7 @@ async def close_all(code: int = CLOSE_RECONNECT, wait: float = DRAIN_TIMEOUT) ->
     for conn in closing:
         conn.ask_to_close(code)
     if closing:
-        await asyncio.wait([asyncio.ensure_future(c.done.wait()) for c in closing], timeout=wait)
+        await asyncio.wait([asyncio.ensure_future(c.wait_done()) for c in closing], timeout=wait)
     return len(closing)
 
 

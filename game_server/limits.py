@@ -49,6 +49,8 @@ def setting(name: str, default):
 class TokenBucket:
     """``burst`` tokens at most, refilled at ``rate`` per second."""
 
+    __slots__ = ("burst", "rate", "tokens", "stamp")
+
     def __init__(self, burst: int, rate: float):
         self.burst = burst
         self.rate = rate
@@ -70,29 +72,41 @@ def normalize_chat(text: str) -> str:
 
 
 class ConnectionLimits:
-    """The buckets and chat memory of one socket."""
+    """The buckets and chat memory of one socket, each made when first needed: most
+    sockets (spectators) never use them, and a full bucket made at a socket's first
+    message of its kind is the one it would have had since it connected."""
+
+    __slots__ = ("buckets", "chats")
 
     def __init__(self):
-        rates = {**DEFAULT_RATE_LIMITS, **setting("RATE_LIMITS", {})}
-        self.buckets = {kind: TokenBucket(*rate) for kind, rate in rates.items()}
-        self.repeat_max = setting("CHAT_REPEAT_MAX", 2)
-        self.repeat_window = setting("CHAT_REPEAT_WINDOW", 30.0)
-        self.chats: deque[tuple[float, str]] = deque()
+        self.buckets: dict[str, TokenBucket] | None = None
+        self.chats: deque[tuple[float, str]] | None = None
 
     def take(self, kind: str | None) -> bool:
         """A token of bucket ``kind`` (always True for None)."""
-        return kind is None or self.buckets[kind].take()
+        if kind is None:
+            return True
+        if self.buckets is None:
+            self.buckets = {}
+        bucket = self.buckets.get(kind)
+        if bucket is None:
+            rates = {**DEFAULT_RATE_LIMITS, **setting("RATE_LIMITS", {})}
+            bucket = self.buckets[kind] = TokenBucket(*rates[kind])
+        return bucket.take()
 
     def chat_repeated(self, text: str) -> bool:
         """True (and not remembered) when ``text`` was already sent ``CHAT_REPEAT_MAX``
         times within the window; otherwise remember it."""
-        now = time.monotonic()
-        while self.chats and self.chats[0][0] < now - self.repeat_window:
-            self.chats.popleft()
+        if self.chats is None:
+            self.chats = deque()
+        chats, now = self.chats, time.monotonic()
+        window = setting("CHAT_REPEAT_WINDOW", 30.0)
+        while chats and chats[0][0] < now - window:
+            chats.popleft()
         key = normalize_chat(text)
-        if sum(1 for _, seen in self.chats if seen == key) >= self.repeat_max:
+        if sum(1 for _, seen in chats if seen == key) >= setting("CHAT_REPEAT_MAX", 2):
             return True
-        self.chats.append((now, key))
+        chats.append((now, key))
         return False
 
 

@@ -28,6 +28,7 @@ from collections import deque
 from typing import Any
 
 import msgpack
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from redis.exceptions import RedisError
 
@@ -201,6 +202,7 @@ class MsgpackWebsocketConsumer(AsyncWebsocketConsumer):
     answered) and :meth:`send_error`."""
 
     handlers: dict = {}
+    bucket: TokenBucket | None = None  # the general message bucket
     dropped = 0
     present = False  # True while the socket has presence to undo (see ``disconnect``)
 
@@ -221,7 +223,7 @@ class MsgpackWebsocketConsumer(AsyncWebsocketConsumer):
             await send(message)
 
         try:
-            await super().__call__(scope, receive, tracking_send)
+            await self.run(scope, receive, tracking_send)
         except LAYER_ERRORS as exc:
             metrics.REFUSED.labels(reason="channel_layer").inc()
             logger.warning("channel layer unreachable: %r; closing with 4012", exc)
@@ -237,6 +239,22 @@ class MsgpackWebsocketConsumer(AsyncWebsocketConsumer):
                 task = asyncio.get_running_loop().create_task(self.disconnect(1006))
                 _cleanups.add(task)
                 task.add_done_callback(_cleanups.discard)
+
+    async def run(self, scope, receive, send):
+        """Channels' ``AsyncConsumer.__call__``. A consumer without a channel of its own
+        (``channel_layer_alias = None``: the game socket) reads its socket directly:
+        Channels' ``await_many_dispatch`` would wait for each message in a new task,
+        through ``asyncio.wait`` (about 3 KiB per idle socket)."""
+        if self.channel_layer_alias is not None:
+            return await super().__call__(scope, receive, send)
+        self.scope = scope
+        self.channel_layer = None
+        self.base_send = send
+        try:
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
 
     async def accept(self, subprotocol=None, headers=None):
         self.accepted = True
@@ -292,7 +310,6 @@ class MsgpackWebsocketConsumer(AsyncWebsocketConsumer):
                 await self.close(CloseCode.TOO_MANY_SOCKETS)
                 return
             self.counted_address = (address,)
-        self.bucket = TokenBucket(BUCKET_SIZE, BUCKET_RATE)
         await super().websocket_connect(message)
 
     def admitted(self) -> bool:
@@ -312,6 +329,8 @@ class MsgpackWebsocketConsumer(AsyncWebsocketConsumer):
             return
         if not self.admitted():
             return
+        if self.bucket is None:  # made at the first frame: full, as if made at connect
+            self.bucket = TokenBucket(BUCKET_SIZE, BUCKET_RATE)
         if not self.bucket.take():
             await self.rate_limited("", None)
             return

@@ -38,16 +38,16 @@ RSS_CEILING = 100 * 2**20  # bytes of growth allowed; an unbounded queue passes 
 # Runs in a subprocess: importing daphne installs Twisted's asyncio reactor, which the
 # test process must not get.
 PROTOCOL_FLOOD = """
-import asyncio, json, os
+import json, os
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "boardroom.settings")
 import django
 django.setup()
 import daphne.server  # the reactor first, as boardroom.serve does
-from boardroom.inbound import BoundedWebSocketProtocol
+from boardroom.inbound import BoundedWebSocketProtocol, InboundQueue
 
 closes = []
 protocol = BoundedWebSocketProtocol.__new__(BoundedWebSocketProtocol)
-protocol.application_queue = asyncio.Queue()  # nobody reads it: a stalled consumer
+protocol.application_queue = InboundQueue()  # nobody reads it: a stalled consumer
 protocol.client_addr = ["127.0.0.1", 1]
 protocol.sendClose = lambda code=None, reason=None: closes.append(code)
 most = 0
