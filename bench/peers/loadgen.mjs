@@ -176,6 +176,19 @@ function openWs(url, options = {}) {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: 120000, ...options });
     ws.binaryType = 'nodebuffer';
+    // A server may send its first frame right behind the handshake's answer (Boardroom
+    // does when the snapshot needs no database read): 'message' can then fire before the
+    // caller's `await` resumes and adds its listener. Such frames are held and handed to
+    // the first listener, in order.
+    const early = [];
+    const hold = (data) => early.push(data);
+    ws.on('message', hold);
+    ws.on('newListener', function replay(event, listener) {
+      if (event !== 'message' || listener === hold) return;
+      ws.off('message', hold);
+      ws.off('newListener', replay);
+      for (const data of early) listener(data);
+    });
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
   });
