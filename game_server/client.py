@@ -167,6 +167,7 @@ class GameClient:
         self.errors: list[dict] = []
         self.close_code: int | None = None
         self._pending: dict[str, tuple[dict, asyncio.Future]] = {}
+        self._version_waiters: list[asyncio.Future] = []
         self._ids = itertools.count(1)
         self._prefix = uuid.uuid4().hex[:8]
         self._ws = None
@@ -282,9 +283,25 @@ class GameClient:
                     raise
                 # Sent again once the connection is back (_resume).
             async with asyncio.timeout(self.timeout):
-                return await future
+                answer = await future
+            # The actor gets its ack first, then the update everybody gets: return once
+            # this client's state has it, so that ``view`` and ``my_turn`` are those after
+            # the action (a fast server's ack and update may be read apart, and a bot
+            # would act again on the old state). The ack stands if the update is late.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.timeout):
+                    await self._reach(answer.get("version"))
+            return answer
         finally:
             self._pending.pop(request_id, None)
+
+    async def _reach(self, version: int | None) -> None:
+        """Until this client's state is at ``version`` or later (not consuming
+        :attr:`updates`)."""
+        while isinstance(version, int) and self.version < version:
+            waiter = asyncio.get_running_loop().create_future()
+            self._version_waiters.append(waiter)
+            await waiter
 
     async def chat(self, text: str) -> None:
         await self._send({"type": "chat", "text": text})
@@ -380,3 +397,7 @@ class GameClient:
         self.view = message["view"]
         self.status = message["status"]
         self.outcome = message["outcome"]
+        waiters, self._version_waiters = self._version_waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
