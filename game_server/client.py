@@ -284,10 +284,8 @@ class GameClient:
                 # Sent again once the connection is back (_resume).
             async with asyncio.timeout(self.timeout):
                 answer = await future
-            # The actor gets its ack first, then the update everybody gets: return once
-            # this client's state has it, so that ``view`` and ``my_turn`` are those after
-            # the action (a fast server's ack and update may be read apart, and a bot
-            # would act again on the old state). The ack stands if the update is late.
+            # Ack first, then the update: return once the state has it (``my_turn`` after
+            # the action, not before it); the ack stands if the update is late.
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.timeout):
                     await self._reach(answer.get("version"))
@@ -296,8 +294,7 @@ class GameClient:
             self._pending.pop(request_id, None)
 
     async def _reach(self, version: int | None) -> None:
-        """Until this client's state is at ``version`` or later (not consuming
-        :attr:`updates`)."""
+        """Until the state is at ``version`` or later (:attr:`updates` untouched)."""
         while isinstance(version, int) and self.version < version:
             waiter = asyncio.get_running_loop().create_future()
             self._version_waiters.append(waiter)

@@ -48,7 +48,7 @@ const sounds = createSounds();
 store.update({ muted: sounds.muted });
 window.boardroom = { socket, store, sounds }; // for the browser tests and curious developers
 
-const ui = { board: null, boardKind: null, lobby: null };
+const ui = { board: null, boardKind: null, lobby: null, leavingFor: null };
 const ARRIVAL_SECONDS = 15; // a seat not seen yet is "joining", not "away", this long
 
 const REJECTIONS = {
@@ -763,7 +763,7 @@ function lobbySocket() {
       const fresh = m.offers.filter((id) => id !== me && !before.includes(id));
       store.update({ rematch: m });
       if (m.new_game) {
-        location.href = `/games/${m.new_game}/`;
+        goToGame(m.new_game);
         return;
       }
       if (fresh.length) {
@@ -773,12 +773,20 @@ function lobbySocket() {
       }
     });
     lobby.on("match", (m) => {
-      if (m.source === "rematch" || store.state.rematch) location.href = `/games/${m.game}/`;
+      if (m.source === "rematch" || store.state.rematch) goToGame(m.game);
     });
     lobby.on("error", (m) => showMessage(m.message || m.code));
     lobby.connect();
   }
   return ui.lobby;
+}
+
+// The new game of a rematch is announced twice (the `rematch` message names it, and each
+// player gets its `match`): go there once; a second `location.href` would abort the first.
+function goToGame(id) {
+  if (ui.leavingFor) return;
+  ui.leavingFor = id;
+  location.href = `/games/${id}/`;
 }
 
 function rematch() {
