@@ -293,7 +293,7 @@ def _store_one(cursor, request: Request, rows: dict, now):
     raise AssertionError("unreachable")
 
 
-def _write_games(cursor, before: dict, rows: dict) -> None:
+def _write_games(cursor, before: dict[str, int], rows: dict) -> None:
     for game_id, row in rows.items():
         cursor.execute(
             UPDATE_GAME,
@@ -305,7 +305,7 @@ def _write_games(cursor, before: dict, rows: dict) -> None:
                 _json(row.outcome),
                 _when(row.finished_at),
                 game_id,
-                before[game_id].version,
+                before[game_id],
                 Game.Status.ACTIVE,
             ],
         )
@@ -325,11 +325,11 @@ def store_batch(requests: list[Request]) -> list:
     with transaction.atomic():
         cursor = connection.cursor()
         rows: dict[str, Game] = {}
-        before: dict[str, Game] = {}
+        before: dict[str, int] = {}  # game id -> its version before the batch
         for request in requests:
             answer = _store_one(cursor, request, rows, now)
             if isinstance(answer, Stored) and request.game_id not in before:
-                before[request.game_id] = _previous(answer)
+                before[request.game_id] = answer.result.version - 1
             answers.append(answer)
         _write_games(cursor, before, {g: r for g, r in rows.items() if g in before})
     # Committed: remember the rows and states for the next actions.
@@ -338,11 +338,6 @@ def store_batch(requests: list[Request]) -> list:
             live.put(answer.game)
             state.cache.put(answer.game.pk, answer.result.state)
     return answers
-
-
-def _previous(stored: Stored) -> Game:
-    """The row before the first stored action of a game in the batch (its version)."""
-    return _copy(stored.game, version=stored.result.version - 1)
 
 
 def advance(message: dict) -> None:

@@ -55,6 +55,10 @@ ACTIONS = {
 ACTING = {"move", "claim_win", *ACTIONS}
 
 
+# Broadcast types and their handlers (any other carries a frame the same for everybody).
+GAME_EVENTS = {"game.update": "game_update", "game.chat": "game_chat", "game.stale": "game_stale"}
+
+
 class GameConsumer(MsgpackWebsocketConsumer):
     """One game socket. It has no channel-layer channel of its own: everything it hears
     of its game comes through this process's fan-out (game_server.fanout), so Channels'
@@ -285,12 +289,7 @@ class GameConsumer(MsgpackWebsocketConsumer):
 
     # -- the game's broadcasts (handed over by game_server.fanout) ----------------------------
     async def handle_game_event(self, event):
-        handler = {
-            "game.update": self.game_update,
-            "game.chat": self.game_chat,
-            "game.stale": self.game_stale,
-        }
-        await handler.get(event["type"], self.game_frame)(event)
+        await getattr(self, GAME_EVENTS.get(event["type"], "game_frame"))(event)
 
     async def game_update(self, event):
         """A stored action: forward this role's pre-encoded frame."""

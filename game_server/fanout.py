@@ -150,21 +150,8 @@ class Fanout:
     async def send(self, message: dict) -> None:
         """One stored action to every process with sockets of its game. With the
         in-memory layer this process is the only one: handed to its sockets directly."""
-        start = time.perf_counter()
-        try:
-            if isinstance(self.layer, InMemoryChannelLayer):
-                await self.deliver(message)
-            else:
-                await _group_send(self.layer, message)
-        except Exception:
-            metrics.BROADCAST_FAILURES.inc()
-            logger.exception(
-                "game %s: version %s was stored but not broadcast",
-                message["game"],
-                message["version"],
-            )
-            return
-        metrics.BROADCAST_SECONDS.observe(time.perf_counter() - start)
+        local = isinstance(self.layer, InMemoryChannelLayer)
+        await _broadcast(self.layer, message, self.deliver if local else None)
 
     # -- versions stored and never broadcast -------------------------------------------------
     def observed(self, game_id: str, version: int) -> None:
@@ -237,17 +224,17 @@ def publish(messages: list[dict]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    sender = Fanout(layer)
-    for message in messages:
-        async_to_sync(_send_from_thread)(sender, message)
+    for message in messages:  # through the layer: the fan-outs that joined the game's group
+        async_to_sync(_broadcast)(layer, message)
 
 
-async def _send_from_thread(sender: Fanout, message: dict) -> None:
-    """Not from the serving loop: through the layer, whatever it is (with the in-memory
-    layer, to the fan-outs of the loops that joined the game's group)."""
+async def _broadcast(layer, message: dict, deliver=None) -> None:
+    """Send one stored action (``deliver``: straight to this loop's sockets instead of
+    through the layer); a failure is logged and counted, never raised: the action stays
+    stored, and clients catch up from their version."""
     start = time.perf_counter()
     try:
-        await _group_send(sender.layer, message)
+        await (deliver(message) if deliver is not None else _group_send(layer, message))
     except Exception:
         metrics.BROADCAST_FAILURES.inc()
         logger.exception(
