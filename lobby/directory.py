@@ -3,12 +3,27 @@ finished games for replay, and online counts, all read from the database.
 
 Changes are announced to the ``lobby.directory`` group (see ``lobby.signals``): a game
 started or ended, or its spectator count changed. Lobby sockets forward them.
+
+Announcements are gathered for :data:`ANNOUNCE_DELAY` and read together: one read of
+every game announced, of which of them are listed, and of the online counts, instead of
+about ten queries per game on the storing thread. Announced one by one, 500 games ending
+together held up every move's acknowledgement behind ~4 s of directory reads (the
+throughput benchmark of docs/benchmarks.md). Code without an event loop behind it (a
+management command, a plain test) announces at once.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import datetime
+import logging
+import threading
+import weakref
 
+from asgiref.sync import SyncToAsync
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
@@ -22,11 +37,14 @@ from game_server.seating import account_name, display_name
 
 from . import notify
 
+logger = logging.getLogger(__name__)
+
 LIVE_LIMIT = 50
 RECENT_LIMIT = 20
 # A game just started is listed while its players' pages connect; after that only games
 # with a player's socket open are "playing now" (the ``online.playing`` count).
 STARTING_SECONDS = 60
+ANNOUNCE_DELAY = 0.2  # seconds
 
 
 def _games():
@@ -113,23 +131,96 @@ def snapshot() -> dict:
     return {"live": live(), "recent": recent(), "online": online()}
 
 
+def messages(changes: list[tuple[str, str]]) -> list[dict]:
+    """The ``lobby.directory`` message of each ``(game_id, event)``, read together."""
+    ids = {game_id for game_id, _ in changes}
+    games = {game.pk: game for game in _games().filter(pk__in=ids)}
+    if not games:
+        return []
+    # Whether it belongs in "Playing now" after this event: a page drops a game its
+    # players left at once, without waiting for its next directory request.
+    listed = set(_live_games().filter(pk__in=games).values_list("pk", flat=True))
+    counts = online()
+    entries = {game_id: entry(game) for game_id, game in games.items()}
+    return [
+        {
+            "type": "lobby.directory",
+            "event": event,
+            "game": entries[game_id],
+            "live": game_id in listed,
+            "online": counts,
+        }
+        for game_id, event in changes
+        if game_id in entries
+    ]
+
+
+class Announcer:
+    """One event loop's pending directory changes (added from any thread), sent together
+    :data:`ANNOUNCE_DELAY` after the first of them."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self.loop = loop
+        self.lock = threading.Lock()
+        self.pending: dict[tuple[str, str], None] = {}  # ordered, each change once
+        self.task: asyncio.Task | None = None
+
+    def add(self, game_id: str, event: str) -> None:
+        with self.lock:
+            first = not self.pending
+            self.pending[(game_id, event)] = None
+        if first:
+            self.loop.call_soon_threadsafe(self._schedule)
+
+    def _schedule(self) -> None:
+        if self.task is None:
+            # A context of its own: not the storing thread's (asgiref's deadlock guard).
+            self.task = self.loop.create_task(self.flush(), context=contextvars.Context())
+
+    async def flush(self) -> None:
+        try:
+            await asyncio.sleep(ANNOUNCE_DELAY)
+            with self.lock:
+                changes, self.pending = list(self.pending), {}
+            for message in await database_sync_to_async(messages)(changes):
+                await get_channel_layer().group_send(notify.DIRECTORY_GROUP, message)
+        except Exception:
+            logger.exception("directory changes not announced")
+        finally:
+            self.task = None
+            with self.lock:
+                more = bool(self.pending)
+            if more:
+                self._schedule()
+
+
+_announcers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_announcers_lock = threading.Lock()
+
+
+def _event_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop this code serves: its own, or the one that called it into this
+    thread (``sync_to_async``), while it runs."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    return loop if loop is not None and loop.is_running() else None
+
+
 def announce(game_id: str, event: str) -> None:
-    """Tell every lobby socket that a game ``started``, ``ended`` or has new ``spectators``."""
-    game = game_entry(game_id)
-    if game is not None:
-        # Whether it belongs in "Playing now" after this event: a page drops a game its
-        # players left at once, without waiting for its next directory request.
-        listed = _live_games().filter(pk=game_id).exists()
-        notify.send_now(
-            notify.DIRECTORY_GROUP,
-            {
-                "type": "lobby.directory",
-                "event": event,
-                "game": game,
-                "live": listed,
-                "online": online(),
-            },
-        )
+    """Tell every lobby socket that a game ``started``, ``ended`` or has new
+    ``spectators``: soon, together with the other changes of the moment."""
+    loop = _event_loop()
+    if loop is None:
+        for message in messages([(game_id, event)]):
+            notify.send_now(notify.DIRECTORY_GROUP, message)
+        return
+    with _announcers_lock:
+        announcer = _announcers.get(loop)
+        if announcer is None:
+            announcer = _announcers[loop] = Announcer(loop)
+    announcer.add(game_id, event)
 
 
 def announce_online() -> None:

@@ -63,7 +63,7 @@ def game_saved(sender, instance: Game, created: bool, update_fields=None, **kwar
 
 
 def game_ended(game: Game) -> None:
-    if game.status == Game.Status.FINISHED:
+    if game.rated and game.status == Game.Status.FINISHED:
         ratings.apply_game(game.pk)
     directory.announce(game.pk, "ended")
 

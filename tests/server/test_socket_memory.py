@@ -48,6 +48,10 @@ async def drain(clients) -> None:
             await client.recv()
 
 
+def _process_wide(task: asyncio.Task) -> bool:
+    return task.get_coro().__qualname__ == "Announcer.flush"
+
+
 @pytest.mark.django_db(transaction=True)
 async def test_an_idle_spectator_socket_runs_one_task_and_stays_small():
     game, _ = await anew_game("connect4")
@@ -68,7 +72,9 @@ async def test_an_idle_spectator_socket_runs_one_task_and_stays_small():
     test_side = [tracemalloc.Filter(False, f) for f in TEST_SIDE]
     growth = after.filter_traces(test_side).compare_to(before.filter_traces(test_side), "filename")
     per_socket = sum(stat.size_diff for stat in growth) / SOCKETS
-    assert len(set(asyncio.all_tasks()) - tasks) == SOCKETS  # the application's task only
+    # The application's task only, besides the process's one pending directory announcement.
+    new = [t for t in set(asyncio.all_tasks()) - tasks if not _process_wide(t)]
+    assert len(new) == SOCKETS
     assert per_socket < MAX_BYTES_PER_SOCKET, f"{per_socket / 1024:.1f} KiB per socket"
     for client in warm + clients:
         await client.close()
