@@ -36,7 +36,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.utils import timezone
 
 import engine
@@ -165,17 +165,50 @@ UPDATE_GAME = (
 )
 
 
-def _json(value):
-    return None if value is None else connection.ops.adapt_json_value(value, None)
+class _Writer:
+    """The batch's way to the database: the driver's own cursor (Django's wrapper converts
+    the SQL's placeholders and wraps errors on every statement; here errors are wrapped
+    once per batch, by the caller) and the connection's adapters, looked up once."""
+
+    def __init__(self, now: datetime.datetime):
+        db = connections[DEFAULT_DB_ALIAS]
+        db.ensure_connection()
+        self.db = db
+        self.ops = db.ops
+        self.cursor = db.connection.cursor()
+        self.qmark = db.vendor == "sqlite"
+        self.now = now
+        self.created_at = self.when(now)
+
+    def sql(self, text: str) -> str:
+        return text.replace("%s", "?") if self.qmark else text
+
+    def json(self, value):
+        return None if value is None else self.ops.adapt_json_value(value, None)
+
+    def when(self, value):
+        return self.ops.adapt_datetimefield_value(value)
+
+    def execute(self, text: str, params) -> int:
+        self.cursor.execute(self.sql(text), params)
+        self.logged(text, 1)
+        return self.cursor.rowcount
+
+    def executemany(self, text: str, rows: list) -> int:
+        self.cursor.executemany(self.sql(text), rows)
+        self.logged(text, len(rows))
+        return self.cursor.rowcount
+
+    def logged(self, text: str, times: int) -> None:
+        """Shown where Django shows queries (``DEBUG``, ``CaptureQueriesContext``)."""
+        if self.db.queries_logged:
+            self.db.queries_log.append({"sql": f"{text} ({times}x)", "time": "0.000"})
 
 
-def _when(value):
-    return connection.ops.adapt_datetimefield_value(value)
-
-
-def _apply(cursor, request: Request, game: Game, now) -> Stored:
-    """Check ``request`` against ``game`` (the row before it), apply the engine and insert
-    the move. Raises ``Rejected``, ``DeadlinePassed`` or ``_Conflict``."""
+def _apply(writer: _Writer, request: Request, game: Game) -> tuple[Stored, list]:
+    """Check ``request`` against ``game`` (the row before it) and apply the engine: the
+    result and the move's row to insert. Raises ``Rejected`` or ``DeadlinePassed``."""
+    now = writer.now
     if not 0 <= request.seat < game.num_players:
         raise Rejected(Code.NOT_A_PLAYER, "you do not have a seat in this game")
     if game.over:
@@ -197,21 +230,16 @@ def _apply(cursor, request: Request, game: Game, now) -> Stored:
         raise Rejected(exc.code, exc.message) from exc
     description = describe(game_engine, before, data)
     public = game_engine.public_move(before, data, request.seat) if hidden(game_engine) else None
-    cursor.execute(
-        INSERT_MOVE,
-        [
-            game.pk,
-            after.ply,
-            request.seat,
-            _json(data),
-            description,
-            _json(public),
-            request.request_id,
-            _when(now),
-        ],
-    )
-    if cursor.rowcount != 1:
-        raise _Conflict()
+    move = [
+        game.pk,
+        after.ply,
+        request.seat,
+        writer.json(data),
+        description,
+        writer.json(public),
+        request.request_id,
+        writer.created_at,
+    ]
     fields: dict[str, Any] = {"version": after.ply}
     fields["clock"], fields["deadline"] = clocks.advance(
         game.time_control,
@@ -239,7 +267,7 @@ def _apply(cursor, request: Request, game: Game, now) -> Stored:
         outcome=row.outcome,
         public=public,
     )
-    return Stored(result, row, outcome is not None)
+    return Stored(result, row, outcome is not None), move
 
 
 def _duplicate(request: Request) -> ActionResult | None:
@@ -264,10 +292,14 @@ def _duplicate(request: Request) -> ActionResult | None:
     )
 
 
-def _store_one(cursor, request: Request, rows: dict, now):
-    """Store ``request`` inside the batch's transaction: a :class:`Stored`, or the
-    ``Rejected`` / ``DeadlinePassed`` / duplicate ``ActionResult`` to answer with.
-    ``rows`` holds the batch's rows so far (game id -> row before the next action)."""
+def _store_one(writer: _Writer, request: Request, rows: dict, moves: list | None):
+    """Check and apply ``request`` inside the batch's transaction: a :class:`Stored`, or
+    the ``Rejected`` / ``DeadlinePassed`` / duplicate ``ActionResult`` to answer with.
+    ``rows`` holds the batch's rows so far (game id -> row before the next action).
+
+    ``moves`` None: the move is inserted now and a conflict is resolved now (the row read
+    again, the request checked anew). Otherwise its row joins ``moves``, inserted with the
+    batch's others at the end (:func:`_insert_moves`)."""
     game = rows.get(request.game_id)
     fresh = False
     if game is None:
@@ -276,7 +308,11 @@ def _store_one(cursor, request: Request, rows: dict, now):
             game, fresh = _read_game(request.game_id), True
     for _attempt in range(2):
         try:
-            stored = _apply(cursor, request, game, now)
+            stored, move = _apply(writer, request, game)
+            if moves is not None:
+                moves.append(move)
+            elif writer.execute(INSERT_MOVE, move) != 1:
+                raise _Conflict()
         except (Rejected, DeadlinePassed, _Conflict) as exc:
             if not fresh and request.game_id not in rows:
                 # Decided on a remembered row: check again on the database's.
@@ -293,45 +329,71 @@ def _store_one(cursor, request: Request, rows: dict, now):
     raise AssertionError("unreachable")
 
 
-def _write_games(cursor, before: dict[str, int], rows: dict) -> None:
-    for game_id, row in rows.items():
-        cursor.execute(
-            UPDATE_GAME,
-            [
-                row.version,
-                _json(row.clock),
-                _when(row.deadline),
-                row.status,
-                _json(row.outcome),
-                _when(row.finished_at),
-                game_id,
-                before[game_id],
-                Game.Status.ACTIVE,
-            ],
-        )
-        if cursor.rowcount != 1:
-            # Only this path writes an active game's row; a failed check is a bug or a
-            # concurrent writer: the whole batch is refused (and tried one by one).
-            raise IntegrityError(f"game {game_id} changed under the batch")
+def _write_games(writer: _Writer, before: dict[str, int], rows: dict) -> None:
+    updates = [
+        [
+            row.version,
+            writer.json(row.clock),
+            writer.when(row.deadline),
+            row.status,
+            writer.json(row.outcome),
+            writer.when(row.finished_at),
+            game_id,
+            before[game_id],
+            Game.Status.ACTIVE,
+        ]
+        for game_id, row in rows.items()
+    ]
+    if updates and writer.executemany(UPDATE_GAME, updates) != len(updates):
+        # Only this path writes an active game's row; a failed check is a bug or a
+        # concurrent writer: the whole batch is refused (and tried one by one).
+        raise IntegrityError("a game changed under the batch")
+
+
+def _store_all(writer: _Writer, requests: list[Request], grouped: bool) -> list:
+    """Check, apply and insert ``requests``; ``grouped``: every move in one statement,
+    raising ``_Conflict`` when any of them was already taken."""
+    answers: list = []
+    rows: dict[str, Game] = {}
+    moves: list | None = [] if grouped else None
+    for request in requests:
+        answers.append(_store_one(writer, request, rows, moves))
+    if moves and writer.executemany(INSERT_MOVE, moves) != len(moves):
+        raise _Conflict()
+    return answers
 
 
 def store_batch(requests: list[Request]) -> list:
     """Store ``requests`` (in order; several may be of one game) in one transaction.
     Returns, per request, a :class:`Stored`, a duplicate ``ActionResult``, or the
     ``Rejected`` / ``DeadlinePassed`` exception to answer with. Raises on a database
-    failure (nothing of the batch was stored)."""
+    failure (nothing of the batch was stored).
+
+    The moves are first inserted together in one statement, in a savepoint; when one
+    of them was taken meanwhile (another process stored that ply first, a request id
+    already used) the savepoint is rolled back and the batch is stored again one move at
+    a time, each conflict resolved on its own."""
     now = timezone.now()
-    answers: list = []
     with transaction.atomic():
-        cursor = connection.cursor()
-        rows: dict[str, Game] = {}
-        before: dict[str, int] = {}  # game id -> its version before the batch
-        for request in requests:
-            answer = _store_one(cursor, request, rows, now)
-            if isinstance(answer, Stored) and request.game_id not in before:
-                before[request.game_id] = answer.result.version - 1
-            answers.append(answer)
-        _write_games(cursor, before, {g: r for g, r in rows.items() if g in before})
+        writer = _Writer(now)
+        with writer.db.wrap_database_errors:
+            answers = None
+            if len(requests) > 1:
+                try:
+                    with transaction.atomic():
+                        answers = _store_all(writer, requests, grouped=True)
+                except _Conflict:
+                    pass
+            if answers is None:
+                answers = _store_all(writer, requests, grouped=False)
+            rows = {}
+            before: dict[str, int] = {}  # game id -> its version before the batch
+            for answer in answers:
+                if isinstance(answer, Stored):
+                    game_id = answer.game.pk
+                    before.setdefault(game_id, answer.result.version - 1)
+                    rows[game_id] = answer.game
+            _write_games(writer, before, rows)
     # Committed: remember the rows and states for the next actions.
     for answer in answers:
         if isinstance(answer, Stored):

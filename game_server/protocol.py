@@ -295,9 +295,11 @@ class MsgpackWebsocketConsumer(AsyncWebsocketConsumer):
         raise NotImplementedError
 
     async def send_bytes(self, data: bytes) -> None:
-        """Write one binary frame (the path every broadcast takes: no re-wrapping). Under
-        ``boardroom.serve`` straight to the socket (:data:`WIRE`), framed once for all the
-        sockets it goes to; elsewhere (tests' communicators) through the ASGI send."""
+        """Write one binary frame (every frame the server sends takes this path). Under
+        ``boardroom.serve`` straight to the socket (:data:`WIRE`), a broadcast framed once
+        for all the sockets it goes to, without the ASGI send's layers (Channels', the
+        connection tracking's, daphne's); elsewhere (tests' communicators) through the
+        ASGI send."""
         wire = (self.scope.get("extensions") or {}).get(WIRE)
         if wire is not None and not self.sent_close:
             wire.send_frame(data)
@@ -383,7 +385,7 @@ class MsgpackWebsocketConsumer(AsyncWebsocketConsumer):
         await super().close(None if code is None else int(code), reason)
 
     async def send_message(self, message: dict):
-        await self.send(bytes_data=encode(message))
+        await self.send_bytes(encode(message))
 
     async def send_error(self, code: str, message: str, about: str | None = None):
         await self.send_message({"type": "error", "code": code, "message": message})

@@ -44,7 +44,7 @@ class Held:
             if wait > 0:
                 await asyncio.sleep(wait)
             self.queue.popleft()
-            await self.consumer.send(bytes_data=frame)
+            await self.consumer.send_bytes(frame)
 
     def cancel(self) -> None:
         self.queue.clear()

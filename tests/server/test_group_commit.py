@@ -108,3 +108,41 @@ async def test_a_failed_group_commit_answers_every_mover_unavailable_and_stores_
         assert (await watcher.expect("update"))["version"] == 1
         await mover.close()
         await watcher.close()
+
+
+def test_a_move_taken_meanwhile_sends_the_batch_back_one_move_at_a_time():
+    """The batch's moves are inserted in one statement; when one of them was taken by
+    another process meanwhile, the batch is stored again one move at a time: the others
+    are stored, the late one is checked anew on the database's row."""
+    from django.test.utils import CaptureQueriesContext
+
+    from game_server import state
+    from tests.server.helpers import new_game
+
+    games = [new_game()[0] for _ in range(3)]
+    for game in games:
+        actions.submit_action(game.pk, 0, 4, 0, "first", broadcast=False)
+    # Another process stores the middle game's next move; this one still remembers ply 1.
+    late = games[1]
+    remembered, known = commits.live.get(late.pk), state.cache.get(late.pk)
+    actions.submit_action(late.pk, 1, 0, 1, "elsewhere", broadcast=False)
+    commits.live.forget(late.pk)
+    commits.live.put(remembered)
+    state.cache.put(late.pk, known)
+    requests = [
+        actions.checked(games[0].pk, 1, 0, 1, "a"),
+        # Legal on the remembered row (ply 1, seat 1 to move): its ply 2 is taken.
+        actions.checked(late.pk, 1, 8, None, "b"),
+        actions.checked(games[2].pk, 1, 0, 1, "c"),
+        actions.checked(late.pk, 0, 1, 2, "d"),  # stale on the remembered row: read again
+    ]
+    with CaptureQueriesContext(connections["default"]) as queries:
+        answers = commits.store_batch(requests)
+    inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    assert inserts[0].endswith("(4x)") and len(inserts) == 5, inserts  # grouped, then 1 by 1
+    assert [answers[i].result.version for i in (0, 2, 3)] == [2, 2, 3]
+    assert answers[1].code == "not_your_turn"  # checked anew on the database's row
+    plies = Move.objects.filter(game=late).order_by("ply").values_list("ply", "request_id")
+    assert list(plies) == [(1, "first"), (2, "elsewhere"), (3, "d")]
+    assert Move.objects.filter(request_id__in=["a", "c"]).count() == 2
+    assert commits.live.get(late.pk).version == 3
