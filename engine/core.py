@@ -211,6 +211,9 @@ class Game:
 
     def __init__(self, rules: Rules):
         self.rules = rules
+        # The last state asked for its outcome, and the answer: a view, the seats to move
+        # and the legal moves of one state each ask again (states never change).
+        self._last_outcome: tuple[State | None, Outcome | None] = (None, None)
 
     # -- metadata -----------------------------------------------------------------
     @property
@@ -306,7 +309,12 @@ class Game:
     def outcome(self, state: State) -> Outcome | None:
         if state.result is not None:
             return state.result
-        return self.rules.outcome(state.position)
+        last, known = self._last_outcome  # one read: safe with other threads
+        if last is state:
+            return known
+        outcome = self.rules.outcome(state.position)
+        self._last_outcome = (state, outcome)
+        return outcome
 
     def is_over(self, state: State) -> bool:
         return self.outcome(state) is not None
@@ -422,8 +430,17 @@ class Game:
         rng = Rng(state.rng)
         position = self.rules.play(state.position, move, rng)
         offers = state.draw_offers if seat in state.draw_offers else frozenset()
-        return dataclasses.replace(
-            state, position=position, rng=rng.state, ply=state.ply + 1, draw_offers=offers
+        # Built directly: dataclasses.replace reads the fields' definitions on every call.
+        return State(
+            state.game,
+            state.num_players,
+            state.seed,
+            state.options,
+            position,
+            rng.state,
+            state.ply + 1,
+            state.result,
+            offers,
         )
 
     def replay(self, state: State, actions: Sequence[tuple[int | None, Any]]) -> State:

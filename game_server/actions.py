@@ -25,7 +25,6 @@ import datetime
 import functools
 import logging
 import threading
-import weakref
 from concurrent.futures import ThreadPoolExecutor
 
 from channels.db import DatabaseSyncToAsync, database_sync_to_async
@@ -40,6 +39,7 @@ import engine
 from . import clocks, commits, frames, metrics, state
 from .commits import SERVER_ACTIONS, ActionResult, DeadlinePassed, Request, Stored
 from .models import Game
+from .per_loop import PerLoop
 from .protocol import MAX_REQUEST_ID, Code, Rejected
 
 __all__ = ["SERVER_ACTIONS", "ActionResult", "submit", "submit_action", "apply_timeout"]
@@ -349,13 +349,9 @@ def _unavailable() -> Rejected:
     return Rejected(Code.UNAVAILABLE, "the server could not store this action; retry shortly")
 
 
-_batchers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_batchers: PerLoop[Batcher] = PerLoop(lambda loop: Batcher())
 
 
 def batcher() -> Batcher:
     """This event loop's batcher."""
-    loop = asyncio.get_running_loop()
-    current = _batchers.get(loop)
-    if current is None:
-        current = _batchers[loop] = Batcher()
-    return current
+    return _batchers.get()

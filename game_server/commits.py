@@ -184,7 +184,11 @@ class _Writer:
         return text.replace("%s", "?") if self.qmark else text
 
     def json(self, value):
-        return None if value is None else self.ops.adapt_json_value(value, None)
+        if value is None:
+            return None
+        if self.qmark and type(value) is int:  # most moves: the text is the number
+            return str(value)
+        return self.ops.adapt_json_value(value, None)
 
     def when(self, value):
         return self.ops.adapt_datetimefield_value(value)

@@ -25,13 +25,13 @@ import collections
 import contextlib
 import logging
 import time
-import weakref
 
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 
 from . import commits, metrics
+from .per_loop import PerLoop
 from .presence import group_name
 from .protocol import LAYER_ERRORS
 
@@ -195,18 +195,17 @@ async def _group_send(layer, message: dict) -> None:
         await layer.group_send(group, message)
 
 
-_fanouts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_fanouts: PerLoop[Fanout] = PerLoop(lambda loop: Fanout(get_channel_layer(), loop))
 _serving: Fanout | None = None  # the fan-out of the loop that serves sockets
 
 
 def fanout() -> Fanout:
     """This event loop's fan-out (the channel layer's, as settings name it)."""
     global _serving
-    loop = asyncio.get_running_loop()
-    current = _fanouts.get(loop)
+    current = _fanouts.get()
     layer = get_channel_layer()
-    if current is None or current.layer is not layer:
-        current = _fanouts[loop] = Fanout(layer, loop)
+    if current.layer is not layer:
+        current = _fanouts.replace(Fanout(layer, current.loop))
     _serving = current
     return current
 

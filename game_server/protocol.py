@@ -129,6 +129,8 @@ class Malformed(Exception):
 def has_control_characters(text: str) -> bool:
     """NUL, other C0/C1 controls (tab and newline aside) and lone surrogates: never in a
     name, a chat line or an identifier (PostgreSQL refuses NUL outright)."""
+    if text.isprintable():  # no control, format or surrogate character at all (C code)
+        return False
     return any(unicodedata.category(char) in ("Cc", "Cs") and char not in "\t\n" for char in text)
 
 

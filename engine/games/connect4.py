@@ -11,6 +11,7 @@ of each column stays empty so that shifted lines never wrap into the next column
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 from ..core import Outcome, Rules, draw, win
@@ -49,6 +50,7 @@ def setup(num_players, options, rng) -> Connect4:
     return START
 
 
+@functools.lru_cache(maxsize=4096)  # asked several times per move (seats to move, legal moves)
 def outcome(position: Connect4) -> Outcome | None:
     plies = len(position.history)
     if plies < 7:  # the first player's fourth disc is the earliest possible win
