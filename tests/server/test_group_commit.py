@@ -7,7 +7,7 @@ import threading
 import time
 
 import pytest
-from django.db import OperationalError, connections
+from django.db import IntegrityError, OperationalError, connections
 
 from game_server import actions, commits
 from game_server.models import Move
@@ -146,3 +146,27 @@ def test_a_move_taken_meanwhile_sends_the_batch_back_one_move_at_a_time():
     assert list(plies) == [(1, "first"), (2, "elsewhere"), (3, "d")]
     assert Move.objects.filter(request_id__in=["a", "c"]).count() == 2
     assert commits.live.get(late.pk).version == 3
+
+
+def test_a_batch_larger_than_one_statement_is_stored_whole(monkeypatch):
+    """Rows go in several statements of ``ROWS_PER_STATEMENT``; every move and every
+    game row is written, and a game row that changed under the batch still fails it."""
+    from game_server.models import Game
+    from tests.server.helpers import new_game
+
+    monkeypatch.setattr(commits, "ROWS_PER_STATEMENT", 2)
+    games = [new_game()[0] for _ in range(5)]
+    answers = commits.store_batch(
+        [actions.checked(g.pk, 0, 4, 0, f"r{i}") for i, g in enumerate(games)]
+    )
+    assert [a.result.version for a in answers] == [1] * 5
+    assert Move.objects.filter(request_id__startswith="r").count() == 5
+    assert set(
+        Game.objects.filter(pk__in=[g.pk for g in games]).values_list("version", flat=True)
+    ) == {1}
+    # Another writer moved the last game's row on: the batch is refused whole.
+    Game.objects.filter(pk=games[-1].pk).update(version=5)
+    requests = [actions.checked(g.pk, 1, 0, 1, f"s{i}") for i, g in enumerate(games)]
+    with pytest.raises(IntegrityError):
+        commits.store_batch(requests)
+    assert not Move.objects.filter(request_id__startswith="s").exists()
