@@ -160,9 +160,13 @@ async def submit(game_id, seat_index, data, expected_version, request_id) -> Act
     return await batcher().submit(request)
 
 
-def store_actions(requests: list[Request]) -> list:
+def store_actions(requests: list[Request], prepared: Prepared | None = None) -> list:
     """Store ``requests`` in one transaction (``commits.store_batch``), then broadcast
     what was stored. Returns an ``ActionResult`` or a ``Rejected`` per request.
+
+    ``prepared``: the batch already checked and applied on the event loop, with its
+    update messages (:class:`Batcher`); only written here, unless the database has moved
+    on meanwhile (``commits.write``), when it is stored as if not prepared.
 
     Takes the process's locks of the batch's games (so that two batches of one game in
     this process store and broadcast in version order). A batch refused by a constraint
@@ -173,7 +177,7 @@ def store_actions(requests: list[Request]) -> list:
         _GAME_LOCKS[index].acquire()
     try:
         try:
-            answers = _store_batch(requests)
+            answers = _store_batch(requests, prepared)
         except Rejected as exc:
             return [Rejected(exc.code, exc.message) for _ in requests]
         except IntegrityError:
@@ -189,14 +193,15 @@ def store_actions(requests: list[Request]) -> list:
             _GAME_LOCKS[index].release()
 
 
-def _store_batch(requests: list[Request]) -> list:
-    answers = _store_in_transaction(requests)
+def _store_batch(requests: list[Request], prepared: Prepared | None = None) -> list:
+    answers = _write_prepared(prepared.batch) if prepared is not None else None
+    messages = prepared.messages if answers is not None else None
+    if answers is None:
+        answers = _store_in_transaction(requests)
     stored = [(r, a) for r, a in zip(requests, answers, strict=True) if isinstance(a, Stored)]
-    messages = []
-    for request, answer in stored:
-        metrics.MOVES.inc()
-        if request.broadcast:
-            messages.append(frames.update_message(answer.game, answer.result))
+    metrics.MOVES.inc(len(stored))
+    if messages is None:
+        messages = update_messages(stored)
     for request, answer in zip(requests, answers, strict=True):
         if isinstance(answer, ActionResult) and answer.duplicate and request.broadcast:
             messages.extend(_broadcast_again(answer))
@@ -214,6 +219,37 @@ def _store_batch(requests: list[Request]) -> list:
 
 
 _store_in_transaction = unavailable_on_database_errors(commits.store_batch)
+_write_prepared = unavailable_on_database_errors(commits.write)
+
+
+def update_messages(stored: list[tuple[Request, Stored]]) -> list[dict]:
+    """The broadcasts of stored actions (those that asked for one)."""
+    return [
+        frames.update_message(answer.game, answer.result)
+        for request, answer in stored
+        if request.broadcast
+    ]
+
+
+@dataclasses.dataclass(frozen=True)
+class Prepared:
+    """A batch prepared on the event loop: ``commits.prepare``'s, and its broadcasts."""
+
+    batch: commits.Prepared
+    messages: list[dict]
+
+
+def prepare(requests: list[Request]) -> Prepared | None:
+    """The batch and its broadcasts from memory (``commits.prepare``), or None."""
+    try:
+        batch = commits.prepare(requests)
+    except Exception:  # a bug here must not cost the batch: it is stored the long way
+        logger.exception("a batch of %d actions could not be prepared", len(requests))
+        return None
+    if batch is None:
+        return None
+    stored = list(zip(requests, batch.stored, strict=True))
+    return Prepared(batch, update_messages(stored))
 
 
 def _broadcast_again(result: ActionResult) -> list[dict]:
@@ -301,9 +337,10 @@ def in_action_thread(function):
 
 class Batcher:
     """An event loop's way into group commit: consumers' actions wait here while a batch
-    is being stored and all go into the next one (at most ``commits.MAX_BATCH``), stored
-    on the action thread (:func:`in_action_thread`): one thread hop and one commit per
-    batch, not per move. Alone, an action is stored at once."""
+    is being stored and all go into the next one (at most ``commits.MAX_BATCH``), checked,
+    applied and framed here from the process's memory (:func:`prepare`) and written on
+    the action thread (:func:`in_action_thread`): one thread hop and one commit per batch,
+    not per move. Alone, an action is stored at once."""
 
     def __init__(self):
         self.waiting: list[tuple[Request, asyncio.Future]] = []
@@ -323,8 +360,10 @@ class Batcher:
             while self.waiting:
                 batch = self.waiting[: commits.MAX_BATCH]
                 del self.waiting[: commits.MAX_BATCH]
+                requests = [request for request, _ in batch]
                 try:
-                    answers = await store([request for request, _ in batch])
+                    # The checks, the engine and the frames here; the writing there.
+                    answers = await store(requests, prepare(requests))
                 except Exception:
                     logger.exception("a batch of %d actions failed", len(batch))
                     answers = [None] * len(batch)

@@ -182,23 +182,16 @@ def _chunks(rows: list) -> list[list]:
     return [rows[i : i + ROWS_PER_STATEMENT] for i in range(0, len(rows), ROWS_PER_STATEMENT)]
 
 
-class _Writer:
-    """The batch's way to the database: the driver's own cursor (Django's wrapper converts
-    the SQL's placeholders and wraps errors on every statement; here errors are wrapped
-    once per batch, by the caller) and the connection's adapters, looked up once."""
+class _Values:
+    """A batch's time and the database's value adapters, looked up once (no connection
+    needed: the event loop prepares batches with them, :func:`prepare`)."""
 
     def __init__(self, now: datetime.datetime):
         db = connections[DEFAULT_DB_ALIAS]
-        db.ensure_connection()
-        self.db = db
         self.ops = db.ops
-        self.cursor = db.connection.cursor()
         self.qmark = db.vendor == "sqlite"
         self.now = now
         self.created_at = self.when(now)
-
-    def sql(self, text: str) -> str:
-        return text.replace("%s", "?") if self.qmark else text
 
     def json(self, value):
         if value is None:
@@ -209,6 +202,22 @@ class _Writer:
 
     def when(self, value):
         return self.ops.adapt_datetimefield_value(value)
+
+
+class _Writer(_Values):
+    """The batch's way to the database: the driver's own cursor (Django's wrapper converts
+    the SQL's placeholders and wraps errors on every statement; here errors are wrapped
+    once per batch, by the caller)."""
+
+    def __init__(self, now: datetime.datetime):
+        super().__init__(now)
+        db = connections[DEFAULT_DB_ALIAS]
+        db.ensure_connection()
+        self.db = db
+        self.cursor = db.connection.cursor()
+
+    def sql(self, text: str) -> str:
+        return text.replace("%s", "?") if self.qmark else text
 
     def execute(self, text: str, params, shown=None, rows: int = 1) -> int:
         self.cursor.execute(self.sql(text), params)
@@ -252,9 +261,12 @@ class _Writer:
             self.db.queries_log.append({"sql": f"{text} ({rows}x)", "time": "0.000"})
 
 
-def _apply(writer: _Writer, request: Request, game: Game) -> tuple[Stored, list]:
-    """Check ``request`` against ``game`` (the row before it) and apply the engine: the
-    result and the move's row to insert. Raises ``Rejected`` or ``DeadlinePassed``."""
+def _apply(
+    writer: _Values, request: Request, game: Game, before: engine.State | None = None
+) -> tuple[Stored, list]:
+    """Check ``request`` against ``game`` (the row before it, and ``before`` its state when
+    known) and apply the engine: the result and the move's row to insert. Raises
+    ``Rejected`` or ``DeadlinePassed``."""
     now = writer.now
     if not 0 <= request.seat < game.num_players:
         raise Rejected(Code.NOT_A_PLAYER, "you do not have a seat in this game")
@@ -270,7 +282,7 @@ def _apply(writer: _Writer, request: Request, game: Game) -> tuple[Stored, list]
     if expected is not None and expected != game.version:
         raise Rejected(Code.STALE_VERSION, f"the game is at version {game.version}")
     game_engine = engine.get(game.kind)
-    before = state.load_state(game)
+    before = before or state.load_state(game)
     try:
         after = game_engine.apply(before, data, request.seat)
     except EngineError as exc:
@@ -433,20 +445,89 @@ def store_batch(requests: list[Request]) -> list:
                     pass
             if answers is None:
                 answers = _store_all(writer, requests, grouped=False)
-            rows = {}
-            before: dict[str, int] = {}  # game id -> its version before the batch
-            for answer in answers:
-                if isinstance(answer, Stored):
-                    game_id = answer.game.pk
-                    before.setdefault(game_id, answer.result.version - 1)
-                    rows[game_id] = answer.game
-            _write_games(writer, before, rows)
-    # Committed: remember the rows and states for the next actions.
+            _write_games(writer, *_versions_before(answers))
+    _remember(answers)
+    return answers
+
+
+def _remember(answers: list) -> None:
+    """Committed: the rows and states of the stored ones, for the next actions."""
     for answer in answers:
         if isinstance(answer, Stored):
             live.put(answer.game)
             state.cache.put(answer.game.pk, answer.result.state)
-    return answers
+
+
+def _versions_before(answers: list) -> tuple[dict[str, int], dict[str, Game]]:
+    """Each stored game's version before the batch, and its row after the batch."""
+    before: dict[str, int] = {}
+    rows: dict[str, Game] = {}
+    for answer in answers:
+        if isinstance(answer, Stored):
+            game_id = answer.game.pk
+            before.setdefault(game_id, answer.result.version - 1)
+            rows[game_id] = answer.game
+    return before, rows
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A batch decided from this process's memory (:func:`prepare`): each request's
+    result and the move rows to insert, for :func:`write`."""
+
+    now: datetime.datetime
+    stored: list[Stored]
+    moves: list[list]
+
+
+def prepare(requests: list[Request]) -> Prepared | None:
+    """Check and apply ``requests`` against the remembered rows and states alone, with
+    no database access: on the event loop, so that the storing thread is left only the
+    writing (the engine and the checks held the GIL there, and every socket write of
+    the loop then waited for it). None when any request needs the database: a game not
+    remembered, a refusal to check on a fresh row, a clock run out; :func:`store_batch`
+    then does it all. The result is only a guess until :func:`write` committed it."""
+    values = _Values(timezone.now())
+    rows: dict[str, Game] = {}
+    states: dict[str, engine.State] = {}
+    stored: list[Stored] = []
+    moves: list[list] = []
+    for request in requests:
+        game_id = request.game_id
+        game = rows.get(game_id) or live.get(game_id)
+        if game is None:
+            return None
+        before = states.get(game_id)
+        if before is None:
+            before = state.cache.get(game_id)
+            if before is None or before.ply != game.version or before.seed != game.seed:
+                return None
+        try:
+            one, move = _apply(values, request, game, before)
+        except (Rejected, DeadlinePassed):
+            return None
+        rows[game_id], states[game_id] = one.game, one.result.state
+        stored.append(one)
+        moves.append(move)
+    return Prepared(values.now, stored, moves)
+
+
+def write(prepared: Prepared) -> list[Stored] | None:
+    """Store a prepared batch in one transaction: its moves (``ON CONFLICT DO NOTHING``)
+    and its games' rows (``WHERE version = <before>``). None, with nothing written, when
+    a move was taken or a row changed meanwhile (another process, or a thread of this
+    one, was first): the batch is then for :func:`store_batch`, which reads again."""
+    try:
+        with transaction.atomic():
+            writer = _Writer(prepared.now)
+            with writer.db.wrap_database_errors:
+                if writer.insert_moves(prepared.moves) != len(prepared.moves):
+                    raise _Conflict()
+                _write_games(writer, *_versions_before(prepared.stored))
+    except (_Conflict, IntegrityError):
+        return None
+    _remember(prepared.stored)
+    return prepared.stored
 
 
 def advance(message: dict) -> None:

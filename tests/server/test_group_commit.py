@@ -170,3 +170,49 @@ def test_a_batch_larger_than_one_statement_is_stored_whole(monkeypatch):
     with pytest.raises(IntegrityError):
         commits.store_batch(requests)
     assert not Move.objects.filter(request_id__startswith="s").exists()
+
+
+def test_a_prepared_batch_that_the_database_overtook_is_stored_the_long_way():
+    """The event loop prepares a batch from memory (actions.prepare); when another writer
+    stored a move of one of its games in between, nothing of the prepared batch is
+    written: it is stored again from the database's rows, each move once."""
+    from game_server.models import Game
+    from tests.server.helpers import new_game
+
+    games = [new_game()[0] for _ in range(3)]
+    for game in games:
+        actions.submit_action(game.pk, 0, 4, 0, "first", broadcast=False)
+    requests = [
+        actions.checked(games[0].pk, 1, 0, 1, "a"),
+        actions.checked(games[1].pk, 1, 8, None, "b"),
+        actions.checked(games[2].pk, 1, 0, 1, "c"),
+    ]
+    prepared = actions.prepare(requests)
+    assert prepared is not None and len(prepared.messages) == 3
+    # Meanwhile another writer stores the middle game's ply 2 (its seat 1 moves).
+    late = games[1]
+    actions.submit_action(late.pk, 1, 0, 1, "elsewhere", broadcast=False)
+    answers = actions.store_actions(requests, prepared)
+    assert [answers[i].version for i in (0, 2)] == [2, 2]
+    assert answers[1].code == "not_your_turn"  # checked on the database's row: seat 0 is to move
+    plies = Move.objects.filter(game=late).order_by("ply").values_list("ply", "request_id")
+    assert list(plies) == [(1, "first"), (2, "elsewhere")]
+    assert Game.objects.get(pk=late.pk).version == 2
+    assert Move.objects.filter(request_id__in=["a", "c"]).count() == 2
+
+
+def test_a_batch_prepared_from_memory_is_written_as_prepared():
+    from tests.server.helpers import new_game
+
+    games = [new_game()[0] for _ in range(2)]
+    for game in games:
+        actions.submit_action(game.pk, 0, 4, 0, "first", broadcast=False)
+    requests = [actions.checked(g.pk, 1, 0, 1, f"p{i}") for i, g in enumerate(games)]
+    prepared = actions.prepare(requests)
+    assert prepared is not None
+    answers = actions.store_actions(requests, prepared)
+    assert answers == [s.result for s in prepared.batch.stored]
+    assert [m["version"] for m in prepared.messages] == [2, 2]
+    # A game this process does not remember is not prepared: the long way reads it.
+    commits.live.forget(games[0].pk)
+    assert actions.prepare([actions.checked(games[0].pk, 0, 1, 2, "x")]) is None
