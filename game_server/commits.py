@@ -31,21 +31,19 @@ request_id)`` too, so a retried request is answered as the original (``duplicate
 from __future__ import annotations
 
 import datetime
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 import engine
 from engine import EngineError
 
-from . import clocks, state
+from . import batch_sql, clocks, state
 from .models import Game, Move
 from .protocol import Code, Rejected
-from .state import action_name, describe, hidden
+from .state import action_name, copy_row, describe, hidden, live
 
 # Actions only the server applies; a clock that ran out does not stop them.
 SERVER_ACTIONS = (engine.TIMEOUT, engine.ABANDON, engine.ABORT)
@@ -94,45 +92,6 @@ class Stored:
     status_changed: bool
 
 
-class LiveGames:
-    """This process's remembered game rows (``game id -> Game``), as last committed here
-    or read. A thread-safe LRU; a row is only a guess at the database's, checked by the
-    conditional writes of :func:`store_batch`."""
-
-    def __init__(self, size: int = 4096):
-        self.size = size
-        self._rows: OrderedDict[str, Game] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, game_id: str) -> Game | None:
-        with self._lock:
-            row = self._rows.get(game_id)
-            if row is not None:
-                self._rows.move_to_end(game_id)
-            return row
-
-    def put(self, game: Game) -> None:
-        with self._lock:
-            current = self._rows.get(game.pk)
-            if current is not None and current.version > game.version:
-                return
-            self._rows[game.pk] = game
-            self._rows.move_to_end(game.pk)
-            while len(self._rows) > self.size:
-                self._rows.popitem(last=False)
-
-    def forget(self, game_id: str) -> None:
-        with self._lock:
-            self._rows.pop(game_id, None)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._rows.clear()
-
-
-live = LiveGames()
-
-
 class _Conflict(Exception):
     """The ply (or the request id) was already stored: the remembered row was behind."""
 
@@ -146,123 +105,8 @@ def _read_game(game_id: str) -> Game:
     return game
 
 
-def _copy(game: Game, **fields) -> Game:
-    """A new unsaved row like ``game`` with ``fields`` changed (no model machinery)."""
-    row = Game.__new__(Game)
-    row.__dict__ = {**game.__dict__, **fields}
-    return row
-
-
-_MOVE_TABLE = Move._meta.db_table
-_GAME_TABLE = Game._meta.db_table
-_MOVE_COLUMNS = "game_id, ply, seat, data, description, public, request_id, created_at"
-_MOVE_ROW = "(%s, %s, %s, %s, %s, %s, %s, %s)"
-INSERT_MOVE = (
-    f"INSERT INTO {_MOVE_TABLE} ({_MOVE_COLUMNS}) VALUES {_MOVE_ROW} ON CONFLICT DO NOTHING"
-)
-UPDATE_GAME = (
-    f"UPDATE {_GAME_TABLE} SET version = %s, clock = %s, deadline = %s, status = %s,"
-    " outcome = %s, finished_at = %s WHERE id = %s AND version = %s AND status = %s"
-)
-# SQLite: many rows per statement. Its driver lets go of the GIL around every step of a
-# statement, so an executemany of 240 moves handed the GIL to the event loop 240 times
-# and waited to get it back each time: ~30 us of CPU per row and a batch that took 50 ms
-# (measured in the throughput benchmark). One statement is one step.
-ROWS_PER_STATEMENT = 100
-_GAME_ROW = "(%s, %s, %s, %s, %s, %s, %s, %s, %s)"
-UPDATE_GAMES = (
-    f"UPDATE {_GAME_TABLE} SET version = v.column1, clock = v.column2, deadline = v.column3,"
-    " status = v.column4, outcome = v.column5, finished_at = v.column6 FROM (VALUES {rows}) AS v"
-    f" WHERE {_GAME_TABLE}.id = v.column7 AND {_GAME_TABLE}.version = v.column8"
-    f" AND {_GAME_TABLE}.status = v.column9"
-)
-
-
-def _chunks(rows: list) -> list[list]:
-    return [rows[i : i + ROWS_PER_STATEMENT] for i in range(0, len(rows), ROWS_PER_STATEMENT)]
-
-
-class _Values:
-    """A batch's time and the database's value adapters, looked up once (no connection
-    needed: the event loop prepares batches with them, :func:`prepare`)."""
-
-    def __init__(self, now: datetime.datetime):
-        db = connections[DEFAULT_DB_ALIAS]
-        self.ops = db.ops
-        self.qmark = db.vendor == "sqlite"
-        self.now = now
-        self.created_at = self.when(now)
-
-    def json(self, value):
-        if value is None:
-            return None
-        if self.qmark and type(value) is int:  # most moves: the text is the number
-            return str(value)
-        return self.ops.adapt_json_value(value, None)
-
-    def when(self, value):
-        return self.ops.adapt_datetimefield_value(value)
-
-
-class _Writer(_Values):
-    """The batch's way to the database: the driver's own cursor (Django's wrapper converts
-    the SQL's placeholders and wraps errors on every statement; here errors are wrapped
-    once per batch, by the caller)."""
-
-    def __init__(self, now: datetime.datetime):
-        super().__init__(now)
-        db = connections[DEFAULT_DB_ALIAS]
-        db.ensure_connection()
-        self.db = db
-        self.cursor = db.connection.cursor()
-
-    def sql(self, text: str) -> str:
-        return text.replace("%s", "?") if self.qmark else text
-
-    def execute(self, text: str, params, shown=None, rows: int = 1) -> int:
-        self.cursor.execute(self.sql(text), params)
-        self.logged(shown or text, rows)
-        return self.cursor.rowcount
-
-    def executemany(self, text: str, rows: list) -> int:
-        self.cursor.executemany(self.sql(text), rows)
-        self.logged(text, len(rows))
-        return self.cursor.rowcount
-
-    def insert_moves(self, moves: list[list]) -> int:
-        """Insert ``moves`` (rows of :data:`INSERT_MOVE`): how many were new."""
-        if not self.qmark:
-            return self.executemany(INSERT_MOVE, moves)  # psycopg: pipelined, one round trip
-        inserted = 0
-        for chunk in _chunks(moves):
-            rows = ", ".join([_MOVE_ROW] * len(chunk))
-            text = (
-                f"INSERT INTO {_MOVE_TABLE} ({_MOVE_COLUMNS}) VALUES {rows} ON CONFLICT DO NOTHING"
-            )
-            params = [value for move in chunk for value in move]
-            inserted += self.execute(text, params, INSERT_MOVE, len(chunk))
-        return inserted
-
-    def update_games(self, updates: list[list]) -> int:
-        """Write the rows of :data:`UPDATE_GAME`: how many matched their check."""
-        if not self.qmark:
-            return self.executemany(UPDATE_GAME, updates)
-        updated = 0
-        for chunk in _chunks(updates):
-            text = UPDATE_GAMES.replace("{rows}", ", ".join([_GAME_ROW] * len(chunk)))
-            params = [value for update in chunk for value in update]
-            updated += self.execute(text, params, UPDATE_GAME, len(chunk))
-        return updated
-
-    def logged(self, text: str, rows: int) -> None:
-        """Shown where Django shows queries (``DEBUG``, ``CaptureQueriesContext``), as
-        the one-row statement and how many rows went in one go."""
-        if self.db.queries_logged:
-            self.db.queries_log.append({"sql": f"{text} ({rows}x)", "time": "0.000"})
-
-
 def _apply(
-    writer: _Values, request: Request, game: Game, before: engine.State | None = None
+    writer: batch_sql.Values, request: Request, game: Game, before: engine.State | None = None
 ) -> tuple[Stored, list]:
     """Check ``request`` against ``game`` (the row before it, and ``before`` its state when
     known) and apply the engine: the result and the move's row to insert. Raises
@@ -314,7 +158,7 @@ def _apply(
         fields["status"] = Game.Status.ABORTED if aborted else Game.Status.FINISHED
         fields["outcome"] = outcome.to_data() | ({"draw": False} if aborted else {})
         fields["finished_at"] = now
-    row = _copy(game, **fields)
+    row = copy_row(game, **fields)
     result = ActionResult(
         game.pk,
         after.ply,
@@ -351,7 +195,7 @@ def _duplicate(request: Request) -> ActionResult | None:
     )
 
 
-def _store_one(writer: _Writer, request: Request, rows: dict, moves: list | None):
+def _store_one(writer: batch_sql.Writer, request: Request, rows: dict, moves: list | None):
     """Check and apply ``request`` inside the batch's transaction: a :class:`Stored`, or
     the ``Rejected`` / ``DeadlinePassed`` / duplicate ``ActionResult`` to answer with.
     ``rows`` holds the batch's rows so far (game id -> row before the next action).
@@ -370,7 +214,7 @@ def _store_one(writer: _Writer, request: Request, rows: dict, moves: list | None
             stored, move = _apply(writer, request, game)
             if moves is not None:
                 moves.append(move)
-            elif writer.execute(INSERT_MOVE, move) != 1:
+            elif writer.execute(batch_sql.INSERT_MOVE, move) != 1:
                 raise _Conflict()
         except (Rejected, DeadlinePassed, _Conflict) as exc:
             if not fresh and request.game_id not in rows:
@@ -388,28 +232,7 @@ def _store_one(writer: _Writer, request: Request, rows: dict, moves: list | None
     raise AssertionError("unreachable")
 
 
-def _write_games(writer: _Writer, before: dict[str, int], rows: dict) -> None:
-    updates = [
-        [
-            row.version,
-            writer.json(row.clock),
-            writer.when(row.deadline),
-            row.status,
-            writer.json(row.outcome),
-            writer.when(row.finished_at),
-            game_id,
-            before[game_id],
-            Game.Status.ACTIVE,
-        ]
-        for game_id, row in rows.items()
-    ]
-    if updates and writer.update_games(updates) != len(updates):
-        # Only this path writes an active game's row; a failed check is a bug or a
-        # concurrent writer: the whole batch is refused (and tried one by one).
-        raise IntegrityError("a game changed under the batch")
-
-
-def _store_all(writer: _Writer, requests: list[Request], grouped: bool) -> list:
+def _store_all(writer: batch_sql.Writer, requests: list[Request], grouped: bool) -> list:
     """Check, apply and insert ``requests``; ``grouped``: every move in one statement,
     raising ``_Conflict`` when any of them was already taken."""
     answers: list = []
@@ -434,7 +257,7 @@ def store_batch(requests: list[Request]) -> list:
     a time, each conflict resolved on its own."""
     now = timezone.now()
     with transaction.atomic():
-        writer = _Writer(now)
+        writer = batch_sql.Writer(now)
         with writer.db.wrap_database_errors:
             answers = None
             if len(requests) > 1:
@@ -445,7 +268,7 @@ def store_batch(requests: list[Request]) -> list:
                     pass
             if answers is None:
                 answers = _store_all(writer, requests, grouped=False)
-            _write_games(writer, *_versions_before(answers))
+            batch_sql.write_games(writer, *_versions_before(answers))
     _remember(answers)
     return answers
 
@@ -487,7 +310,7 @@ def prepare(requests: list[Request]) -> Prepared | None:
     the loop then waited for it). None when any request needs the database: a game not
     remembered, a refusal to check on a fresh row, a clock run out; :func:`store_batch`
     then does it all. The result is only a guess until :func:`write` committed it."""
-    values = _Values(timezone.now())
+    values = batch_sql.Values(timezone.now())
     rows: dict[str, Game] = {}
     states: dict[str, engine.State] = {}
     stored: list[Stored] = []
@@ -519,44 +342,12 @@ def write(prepared: Prepared) -> list[Stored] | None:
     one, was first): the batch is then for :func:`store_batch`, which reads again."""
     try:
         with transaction.atomic():
-            writer = _Writer(prepared.now)
+            writer = batch_sql.Writer(prepared.now)
             with writer.db.wrap_database_errors:
                 if writer.insert_moves(prepared.moves) != len(prepared.moves):
                     raise _Conflict()
-                _write_games(writer, *_versions_before(prepared.stored))
+                batch_sql.write_games(writer, *_versions_before(prepared.stored))
     except (_Conflict, IntegrityError):
         return None
     _remember(prepared.stored)
     return prepared.stored
-
-
-def advance(message: dict) -> None:
-    """Another process stored an action (its broadcast, ``frames.update_message``): when
-    this process remembers the game at the version just before, apply the action to the
-    remembered state and row, so that the next action here needs no database read. Any
-    mismatch just forgets; the conditional writes of :func:`store_batch` stay the check.
-    """
-    stored = message.get("stored")
-    game_id, version = message["game"], message["version"]
-    row = live.get(game_id)
-    if stored is None or row is None or row.version != version - 1:
-        return
-    before = state.cache.get(game_id)
-    if before is None or before.ply != version - 1 or before.seed != row.seed:
-        return
-    try:
-        after = engine.get(row.kind).apply(before, stored["data"], stored["seat"])
-    except (EngineError, KeyError, TypeError, ValueError):
-        live.forget(game_id)
-        return
-    if after.ply != version:
-        live.forget(game_id)
-        return
-
-    def when(epoch):
-        return None if epoch is None else datetime.datetime.fromtimestamp(epoch, datetime.UTC)
-
-    fields = {key: stored[key] for key in ("clock", "status", "outcome")}
-    fields |= {"deadline": when(stored["deadline"]), "finished_at": when(stored["finished_at"])}
-    live.put(_copy(row, version=version, **fields))
-    state.cache.put(game_id, after)

@@ -30,7 +30,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 
-from . import commits, metrics
+from . import metrics, state
 from .per_loop import PerLoop
 from .presence import group_name
 from .protocol import LAYER_ERRORS
@@ -129,7 +129,7 @@ class Fanout:
         game_id = message.get("game")
         if message.get("type") == "game.update":
             self.versions[game_id] = max(self.versions.get(game_id, 0), message["version"])
-            commits.advance(message)
+            state.advance(message)
         for consumer in tuple(self.local.get(game_id, ())):
             try:
                 await consumer.game_event(message)

@@ -249,7 +249,7 @@ def update_message(game: Game, result) -> dict:
     """The channel-layer message of one stored action (``game``: the row after it).
     ``stored`` is for the other server processes, never for clients: the action and the
     row's new fields, with which a process that remembers the game at the version before
-    advances its memory instead of reading the database (``commits.advance``)."""
+    advances its memory instead of reading the database (``state.advance``)."""
 
     def epoch(value):
         return None if value is None else value.timestamp()

@@ -5,10 +5,16 @@ turns stored moves into states; state loading, delayed spectators' frames and th
 replay page all use it. :class:`StateCache` keeps the latest committed state of recent
 games; a cached state is used only after checking it against the game's stored version,
 and only the missing moves are replayed onto it.
+
+:class:`LiveGames` (:data:`live`) keeps the game rows beside them, as last committed here
+or heard of from another process's broadcast (:func:`advance`): group commit
+(``game_server.commits``) checks and applies a batch against these two and lets the
+database's conditional writes say whether they were current.
 """
 
 from __future__ import annotations
 
+import datetime
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -20,7 +26,7 @@ from engine import EngineError
 
 from .models import Game, Move
 
-CACHE_SIZE = 512
+CACHE_SIZE = 4096  # as many as LiveGames: a batch is prepared from both
 
 
 class StateCache:
@@ -132,3 +138,82 @@ def load_state(game: Game) -> engine.State:
             raise RuntimeError(f"game {game.pk}: the move log does not reach {game.version}")
         cache.put(game.pk, state)
     return state
+
+
+# -- remembered rows ------------------------------------------------------------------------------
+class LiveGames:
+    """This process's remembered game rows (``game id -> Game``), as last committed here
+    or read. A thread-safe LRU; a row is only a guess at the database's, checked by the
+    conditional writes of :func:`store_batch`."""
+
+    def __init__(self, size: int = 4096):
+        self.size = size
+        self._rows: OrderedDict[str, Game] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, game_id: str) -> Game | None:
+        with self._lock:
+            row = self._rows.get(game_id)
+            if row is not None:
+                self._rows.move_to_end(game_id)
+            return row
+
+    def put(self, game: Game) -> None:
+        with self._lock:
+            current = self._rows.get(game.pk)
+            if current is not None and current.version > game.version:
+                return
+            self._rows[game.pk] = game
+            self._rows.move_to_end(game.pk)
+            while len(self._rows) > self.size:
+                self._rows.popitem(last=False)
+
+    def forget(self, game_id: str) -> None:
+        with self._lock:
+            self._rows.pop(game_id, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rows.clear()
+
+
+live = LiveGames()
+
+
+def copy_row(game: Game, **fields) -> Game:
+    """A new unsaved row like ``game`` with ``fields`` changed (no model machinery)."""
+    row = Game.__new__(Game)
+    row.__dict__ = {**game.__dict__, **fields}
+    return row
+
+
+def advance(message: dict) -> None:
+    """Another process stored an action (its broadcast, ``frames.update_message``): when
+    this process remembers the game at the version just before, apply the action to the
+    remembered state and row, so that the next action here needs no database read. Any
+    mismatch just forgets; the conditional writes of :func:`store_batch` stay the check.
+    """
+    stored = message.get("stored")
+    game_id, version = message["game"], message["version"]
+    row = live.get(game_id)
+    if stored is None or row is None or row.version != version - 1:
+        return
+    before = cache.get(game_id)
+    if before is None or before.ply != version - 1 or before.seed != row.seed:
+        return
+    try:
+        after = engine.get(row.kind).apply(before, stored["data"], stored["seat"])
+    except (EngineError, KeyError, TypeError, ValueError):
+        live.forget(game_id)
+        return
+    if after.ply != version:
+        live.forget(game_id)
+        return
+
+    def when(epoch):
+        return None if epoch is None else datetime.datetime.fromtimestamp(epoch, datetime.UTC)
+
+    fields = {key: stored[key] for key in ("clock", "status", "outcome")}
+    fields |= {"deadline": when(stored["deadline"]), "finished_at": when(stored["finished_at"])}
+    live.put(copy_row(row, version=version, **fields))
+    cache.put(game_id, after)

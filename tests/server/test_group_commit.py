@@ -9,7 +9,7 @@ import time
 import pytest
 from django.db import IntegrityError, OperationalError, connections
 
-from game_server import actions, commits
+from game_server import actions, batch_sql, commits, state
 from game_server.models import Move
 from tests.server.helpers import anew_game, connect
 
@@ -124,10 +124,10 @@ def test_a_move_taken_meanwhile_sends_the_batch_back_one_move_at_a_time():
         actions.submit_action(game.pk, 0, 4, 0, "first", broadcast=False)
     # Another process stores the middle game's next move; this one still remembers ply 1.
     late = games[1]
-    remembered, known = commits.live.get(late.pk), state.cache.get(late.pk)
+    remembered, known = state.live.get(late.pk), state.cache.get(late.pk)
     actions.submit_action(late.pk, 1, 0, 1, "elsewhere", broadcast=False)
-    commits.live.forget(late.pk)
-    commits.live.put(remembered)
+    state.live.forget(late.pk)
+    state.live.put(remembered)
     state.cache.put(late.pk, known)
     requests = [
         actions.checked(games[0].pk, 1, 0, 1, "a"),
@@ -145,7 +145,7 @@ def test_a_move_taken_meanwhile_sends_the_batch_back_one_move_at_a_time():
     plies = Move.objects.filter(game=late).order_by("ply").values_list("ply", "request_id")
     assert list(plies) == [(1, "first"), (2, "elsewhere"), (3, "d")]
     assert Move.objects.filter(request_id__in=["a", "c"]).count() == 2
-    assert commits.live.get(late.pk).version == 3
+    assert state.live.get(late.pk).version == 3
 
 
 def test_a_batch_larger_than_one_statement_is_stored_whole(monkeypatch):
@@ -154,7 +154,7 @@ def test_a_batch_larger_than_one_statement_is_stored_whole(monkeypatch):
     from game_server.models import Game
     from tests.server.helpers import new_game
 
-    monkeypatch.setattr(commits, "ROWS_PER_STATEMENT", 2)
+    monkeypatch.setattr(batch_sql, "ROWS_PER_STATEMENT", 2)
     games = [new_game()[0] for _ in range(5)]
     answers = commits.store_batch(
         [actions.checked(g.pk, 0, 4, 0, f"r{i}") for i, g in enumerate(games)]
@@ -214,5 +214,5 @@ def test_a_batch_prepared_from_memory_is_written_as_prepared():
     assert answers == [s.result for s in prepared.batch.stored]
     assert [m["version"] for m in prepared.messages] == [2, 2]
     # A game this process does not remember is not prepared: the long way reads it.
-    commits.live.forget(games[0].pk)
+    state.live.forget(games[0].pk)
     assert actions.prepare([actions.checked(games[0].pk, 0, 1, 2, "x")]) is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import engine
-from game_server import actions, commits, frames, presence, protocol, seating
+from game_server import actions, frames, presence, protocol, seating, state
 from game_server.models import Game, Move, Seat
 from game_server.state import cache, load_state
 from tests.server.helpers import new_game
@@ -14,10 +14,10 @@ from tests.server.helpers import new_game
 @pytest.fixture(autouse=True)
 def empty_cache():
     cache.clear()
-    commits.live.clear()
+    state.live.clear()
     yield
     cache.clear()
-    commits.live.clear()
+    state.live.clear()
 
 
 def submit(game, seat, data, version, request_id=None):
@@ -116,8 +116,8 @@ def remember_version_zero(game):
     process that did not store that move (another process did)."""
     stale = Game.objects.get(pk=game.pk)
     stale.version, stale.clock, stale.deadline = 0, None, None
-    commits.live.forget(game.pk)
-    commits.live.put(stale)
+    state.live.forget(game.pk)
+    state.live.put(stale)
     cache.clear()
 
 
@@ -202,21 +202,21 @@ def test_a_broadcast_from_another_process_advances_the_remembered_game():
 
     game, _ = new_game()
     submit(game, 0, 4, 0, "first")
-    remembered = commits.live.get(game.pk)
+    remembered = state.live.get(game.pk)
     # Another process stores seat 1's move: here only its broadcast arrives.
-    commits.live.forget(game.pk)
+    state.live.forget(game.pk)
     state_before = cache.get(game.pk)
     cache.clear()
     result = submit(game, 1, 0, 1, "second")
     message = frames.update_message(Game.objects.get(pk=game.pk), result)
-    commits.live.put(remembered)
+    state.live.put(remembered)
     cache.put(game.pk, state_before)
-    commits.advance(message)
-    assert commits.live.get(game.pk).version == 2 and cache.get(game.pk).ply == 2
+    state.advance(message)
+    assert state.live.get(game.pk).version == 2 and cache.get(game.pk).ply == 2
     with CaptureQueriesContext(connection) as queries:
         assert submit(game, 0, 8, 2, "third").version == 3
     statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
     assert [s for s in statements if s in ("SELECT", "INSERT", "UPDATE")] == ["INSERT", "UPDATE"]
     # A broadcast that does not follow what this process remembers changes nothing.
-    commits.advance({**message, "version": 7})
-    assert commits.live.get(game.pk).version == 3
+    state.advance({**message, "version": 7})
+    assert state.live.get(game.pk).version == 3
