@@ -293,14 +293,33 @@ class GameConsumer(MsgpackWebsocketConsumer):
 
     async def game_update(self, event):
         """A stored action: forward this role's pre-encoded frame."""
-        if event["version"] <= self.version:
-            return  # already in the snapshot or moves this client got
-        self.version = event["version"]
-        frame = event["seats"][self.seat] if self.seat is not None else None
-        if self.delay:  # a spectator of a game with a spectator delay
-            self.held = spectators.hold(self, self.held, event["spectator"], self.delay)
+        frame = self.update_frame(event)
+        if frame is None:
             return
-        await self.send_bytes(frame or event["spectator"])
+        if self.delay:  # a spectator of a game with a spectator delay
+            self.held = spectators.hold(self, self.held, frame, self.delay)
+            return
+        await self.send_bytes(frame)
+
+    def update_frame(self, event) -> bytes | None:
+        """This role's frame of a stored action, or None when the socket has it already
+        (in its snapshot, or a move it got)."""
+        if event["version"] <= self.version:
+            return None
+        self.version = event["version"]
+        if self.seat is not None and event["seats"][self.seat] is not None:
+            return event["seats"][self.seat]
+        return event["spectator"]
+
+    def game_event_now(self, event) -> bool:
+        """A stored action written at once by an idle, undelayed socket (most of them)."""
+        wire = self.wire()
+        if wire is None or self.busy or self.delay or event["type"] != "game.update":
+            return False
+        frame = self.update_frame(event)
+        if frame is not None:
+            wire.send_frame(frame)
+        return True
 
     async def game_stale(self, event):
         """A version of the game was stored and never broadcast here (its process died

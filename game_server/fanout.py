@@ -132,7 +132,8 @@ class Fanout:
             state.advance(message)
         for consumer in tuple(self.local.get(game_id, ())):
             try:
-                await consumer.game_event(message)
+                if not consumer.game_event_now(message):
+                    await consumer.game_event(message)
             except Exception:  # one broken socket never stops the others
                 logger.exception("fan-out to %s failed", consumer.channel_name)
 

@@ -274,10 +274,9 @@ class MsgpackWebsocketConsumer(AsyncWebsocketConsumer):
             raise ValueError(f"no handler for message type {message['type']}")
         self.busy = True
         try:
-            # Not Channels' dispatch: it hops to the database thread before every message
-            # to close old connections (18% of the server's samples in the throughput
-            # benchmark), which every database call here does itself on its way in and
-            # out (``database_sync_to_async``); the event loop never touches the database.
+            # Not Channels' dispatch: its hop to the database thread before each message
+            # (18% of the server's samples in the throughput benchmark) closes old
+            # connections, which ``database_sync_to_async`` does on every call anyway.
             await handler(message)
         finally:
             while self.pending:
@@ -296,14 +295,23 @@ class MsgpackWebsocketConsumer(AsyncWebsocketConsumer):
     async def handle_game_event(self, event: dict) -> None:
         raise NotImplementedError
 
+    def game_event_now(self, event: dict) -> bool:
+        """``game_event`` without a coroutine, where it needs none: True when handled,
+        False to await ``game_event`` (the fan-out writes to every local socket)."""
+        return False
+
+    def wire(self):
+        """The protocol to write frames to (:data:`WIRE`); None outside boardroom.serve."""
+        if self.sent_close:
+            return None
+        return (self.scope.get("extensions") or {}).get(WIRE)
+
     async def send_bytes(self, data: bytes) -> None:
-        """Write one binary frame (every frame the server sends takes this path). Under
-        ``boardroom.serve`` straight to the socket (:data:`WIRE`), a broadcast framed once
-        for all the sockets it goes to, without the ASGI send's layers (Channels', the
-        connection tracking's, daphne's); elsewhere (tests' communicators) through the
-        ASGI send."""
-        wire = (self.scope.get("extensions") or {}).get(WIRE)
-        if wire is not None and not self.sent_close:
+        """Write one binary frame (every frame sent takes this path): straight to the
+        socket (:meth:`wire`; a broadcast framed once for all its sockets), not through
+        the ASGI send's layers; else (tests' communicators) through the ASGI send."""
+        wire = self.wire()
+        if wire is not None:
             wire.send_frame(data)
             return
         await self.base_send({"type": "websocket.send", "bytes": data})
@@ -369,10 +377,9 @@ class MsgpackWebsocketConsumer(AsyncWebsocketConsumer):
 
     async def refuse(self, message: dict, exc: Malformed | Rejected) -> None:
         """Answer a message a handler refused: an ``error`` with its code."""
-        if isinstance(exc, Rejected):
-            await self.send_error(exc.code, exc.message, message["type"])
-        else:
-            await self.send_error(Code.MALFORMED, str(exc), message["type"])
+        rejected = isinstance(exc, Rejected)
+        code, text = (exc.code, exc.message) if rejected else (Code.MALFORMED, str(exc))
+        await self.send_error(code, text, message["type"])
 
     async def rate_limited(self, why: str, about: str | None):
         """Drop the message (error ``rate_limited``); close with 4008 when flooding."""

@@ -132,6 +132,9 @@ async def test_sockets_of_several_games_joining_at_once_share_one_fan_out_channe
         def __init__(self):
             self.heard: list[int] = []
 
+        def game_event_now(self, message):
+            return False
+
         async def game_event(self, message):
             self.heard.append(message["version"])
 
