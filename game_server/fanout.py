@@ -120,7 +120,8 @@ class Fanout:
                 logger.warning("fan-out channel unreadable: %r", exc)
                 await asyncio.sleep(RETRY_SECONDS)
                 continue
-            await self.deliver(message)
+            if self.channel is None or message.get("origin") != self.channel:
+                await self.deliver(message)  # (our own broadcasts were delivered at once)
 
     async def deliver(self, message: dict) -> None:
         """Hand ``message`` to each local socket of its game. An idle socket writes it at
@@ -149,10 +150,16 @@ class Fanout:
             await self.send(self.outbox.popleft())
 
     async def send(self, message: dict) -> None:
-        """One stored action to every process with sockets of its game. With the
-        in-memory layer this process is the only one: handed to its sockets directly."""
-        local = isinstance(self.layer, InMemoryChannelLayer)
-        await _broadcast(self.layer, message, self.deliver if local else None)
+        """One stored action to every process with sockets of its game: to this one's
+        directly, and through the layer to the others (with the in-memory layer there
+        are none). The layer brings this process its own copy back too (it is a member
+        of the group): marked with our channel as its ``origin``, it is skipped then."""
+        if isinstance(self.layer, InMemoryChannelLayer):
+            await _broadcast(self.layer, message, self.deliver)
+            return
+        if message["game"] in self.local:
+            await self.deliver(message)
+        await _broadcast(self.layer, {**message, "origin": self.channel})
 
     # -- versions stored and never broadcast -------------------------------------------------
     def observed(self, game_id: str, version: int) -> None:

@@ -150,3 +150,43 @@ async def test_sockets_of_several_games_joining_at_once_share_one_fan_out_channe
     assert {game: socket.heard for game, socket in sockets.items()} == {g: [1] for g in sockets}
     hub.reader.cancel()
     hub.renewer.cancel()
+
+
+class SharedLayer:
+    """A layer several processes' fan-outs share (Redis in production): the in-memory
+    layer's behaviour behind a type the fan-out does not take for a one-process layer."""
+
+    def __init__(self):
+        self.inner = InMemoryChannelLayer()
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+async def test_a_process_delivers_its_own_broadcast_once_and_the_others_hear_it():
+    """With a shared layer the storing process writes a stored action to its own sockets
+    at once and publishes it for the others; its own copy coming back from the layer is
+    skipped, so its sockets get it exactly once."""
+    from game_server.fanout import Fanout
+
+    class Socket:
+        def __init__(self):
+            self.heard: list[int] = []
+
+        def game_event_now(self, message):
+            self.heard.append(message["version"])
+            return True
+
+    layer = SharedLayer()
+    here = Fanout(layer, asyncio.get_running_loop())
+    there = Fanout(layer, asyncio.get_running_loop())
+    mine, theirs = Socket(), Socket()
+    await here.join("g", mine)
+    await there.join("g", theirs)
+    for version in (1, 2):
+        await here.send({"type": "game.update", "game": "g", "version": version})
+    await asyncio.sleep(0.1)
+    assert mine.heard == [1, 2] and theirs.heard == [1, 2]
+    for hub in (here, there):
+        hub.reader.cancel()
+        hub.renewer.cancel()
