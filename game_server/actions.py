@@ -195,13 +195,14 @@ def store_actions(requests: list[Request], prepared: Prepared | None = None) -> 
 
 def _store_batch(requests: list[Request], prepared: Prepared | None = None) -> list:
     answers = _write_prepared(prepared.batch) if prepared is not None else None
-    messages = prepared.messages if answers is not None else None
-    if answers is None:
+    if answers is not None:  # written as prepared: its broadcasts are ready
+        messages = list(prepared.messages)
+        stored = list(zip(requests, answers, strict=True))
+    else:
         answers = _store_in_transaction(requests)
-    stored = [(r, a) for r, a in zip(requests, answers, strict=True) if isinstance(a, Stored)]
-    metrics.MOVES.inc(len(stored))
-    if messages is None:
+        stored = [(r, a) for r, a in zip(requests, answers, strict=True) if isinstance(a, Stored)]
         messages = update_messages(stored)
+    metrics.MOVES.inc(len(stored))
     for request, answer in zip(requests, answers, strict=True):
         if isinstance(answer, ActionResult) and answer.duplicate and request.broadcast:
             messages.extend(_broadcast_again(answer))

@@ -202,7 +202,7 @@ def _store_one(writer: batch_sql.Writer, request: Request, rows: dict, moves: li
 
     ``moves`` None: the move is inserted now and a conflict is resolved now (the row read
     again, the request checked anew). Otherwise its row joins ``moves``, inserted with the
-    batch's others at the end (:func:`_insert_moves`)."""
+    batch's others at the end (``batch_sql.Writer.insert_moves``)."""
     game = rows.get(request.game_id)
     fresh = False
     if game is None:

@@ -1,4 +1,5 @@
-"""One object per event loop: the loop's batcher, fan-out, coalescers.
+"""One object per event loop: its batcher, fan-out, presence coalescer, spectators' row
+batch, and the lobby's directory announcer.
 
 Consumers ask for their loop's batcher and fan-out on every move. A WeakKeyDictionary
 alone (a loop's objects go with the loop: tests run many loops) costs a weak reference

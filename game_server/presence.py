@@ -37,7 +37,6 @@ import asyncio
 import datetime
 import logging
 import time
-import weakref
 
 from channels.db import database_sync_to_async
 from django.conf import settings
@@ -46,6 +45,7 @@ from django.utils import timezone
 
 from . import clocks
 from .models import Connection, Game, Seat, ServerLease
+from .per_loop import PerLoop
 from .protocol import LIVE_CHANNELS, encode
 from .seating import account_name, display_name
 
@@ -344,13 +344,9 @@ class Coalescer:
             self.sent_at = {g: t for g, t in self.sent_at.items() if t > cutoff}
 
 
-_coalescers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_coalescers: PerLoop[Coalescer] = PerLoop(lambda loop: Coalescer())
 
 
 def announce(game_id: str, layer) -> None:
     """The game's presence changed: tell everyone in it, soon (call from the event loop)."""
-    loop = asyncio.get_running_loop()
-    coalescer = _coalescers.get(loop)
-    if coalescer is None:
-        coalescer = _coalescers[loop] = Coalescer()
-    coalescer.request(game_id, layer)
+    _coalescers.get().request(game_id, layer)

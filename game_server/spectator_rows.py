@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
 
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from django.db import transaction
 
 from . import presence
 from .models import Connection
+from .per_loop import PerLoop
 
 logger = logging.getLogger(__name__)
 
@@ -79,13 +80,12 @@ class RowBatch:
                 presence.announce(game_id, self.layer)
 
 
-_batches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_batches: PerLoop[RowBatch] = PerLoop(lambda loop: RowBatch(get_channel_layer()))
 
 
 def row_batch(layer) -> RowBatch:
     """This event loop's batch of spectators' rows."""
-    loop = asyncio.get_running_loop()
-    batch = _batches.get(loop)
-    if batch is None or batch.layer is not layer:
-        batch = _batches[loop] = RowBatch(layer)
+    batch = _batches.get()
+    if batch.layer is not layer:
+        batch = _batches.replace(RowBatch(layer))
     return batch

@@ -19,7 +19,6 @@ import contextvars
 import datetime
 import logging
 import threading
-import weakref
 
 from asgiref.sync import SyncToAsync
 from channels.db import database_sync_to_async
@@ -32,6 +31,7 @@ import engine
 from engine import EngineError
 from game_server.frames import visible_version
 from game_server.models import Connection, Game, Seat
+from game_server.per_loop import PerLoop
 from game_server.presence import online_users
 from game_server.seating import account_name, display_name
 
@@ -194,8 +194,8 @@ class Announcer:
                 self._schedule()
 
 
-_announcers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_announcers_lock = threading.Lock()
+_announcers: PerLoop[Announcer] = PerLoop(Announcer)
+_announcers_lock = threading.Lock()  # storing threads announce concurrently
 
 
 def _event_loop() -> asyncio.AbstractEventLoop | None:
@@ -218,8 +218,6 @@ def announce(game_id: str, event: str) -> None:
         return
     with _announcers_lock:
         announcer = _announcers.get(loop)
-        if announcer is None:
-            announcer = _announcers[loop] = Announcer(loop)
     announcer.add(game_id, event)
 
 

@@ -50,3 +50,23 @@ def test_a_bot_game_walked_away_from_is_not_listed():
     started_long_ago(game)
     assert listed() == []
     assert Game.objects.get(pk=game.pk).status == Game.Status.ACTIVE
+
+
+def test_changes_of_many_games_are_read_together():
+    """Each announced change gets its message, but the reads do not grow with the number
+    of games: games ending together once cost ten queries each on the storing thread."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def reads(count):
+        games = [new_game()[0] for _ in range(count)]
+        started_long_ago(games[0])  # walked away from: no longer listed
+        changes = [(game.pk, "ended") for game in games] + [("nope", "started")]
+        with CaptureQueriesContext(connection) as queries:
+            found = directory.messages(changes)
+        assert [m["game"]["game"] for m in found] == [game.pk for game in games]
+        assert [m["live"] for m in found] == [False] + [True] * (count - 1)
+        assert all(m["event"] == "ended" and m["online"] == found[0]["online"] for m in found)
+        return len(queries.captured_queries)
+
+    assert reads(2) == reads(6)
