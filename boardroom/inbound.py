@@ -244,6 +244,9 @@ class BoundedWebSocketProtocol(WebSocketProtocol):
         super().serverSend(content, binary)
 
     def sendData(self, data, sync=False, chopsize=None):
+        if self.corked:
+            self.uncork()
+            self.corked = []
         if sync or chopsize or self.send_queue or self.state != self.STATE_OPEN:
             super().sendData(data, sync, chopsize)
             return
@@ -255,8 +258,29 @@ class BoundedWebSocketProtocol(WebSocketProtocol):
             return
         if self._perMessageCompress is not None:
             self.sendMessage(payload, True)
+        elif self.corked is not None:
+            self.corked.append(prepared(payload).payloadHybi)
         else:
             self.sendData(prepared(payload).payloadHybi)
+
+    # -- one write for the frames of one answer ----------------------------------------------
+    corked: list[bytes] | None = None  # frames held back by cork(), in order
+
+    def cork(self) -> bool:
+        """Hold the frames :meth:`send_frame` writes from now until :meth:`uncork`, and
+        write them then in one go (one system call, one TCP segment: a mover's ``ack``
+        and the ``update`` of its move, say). Anything else written meanwhile (a close,
+        a ping) first writes what is held, so the order on the wire never changes.
+        False when already corked."""
+        if self.corked is not None:
+            return False
+        self.corked = []
+        return True
+
+    def uncork(self) -> None:
+        held = self.__dict__.pop("corked", None)  # the class's None again: no extra slot
+        if held and self.state == self.STATE_OPEN:
+            write_now(self.transport, held[0] if len(held) == 1 else b"".join(held))
 
     def too_slow(self) -> bool:
         """A client that stops reading: past MAX_OUTBOUND_BYTES unsent, dropped."""

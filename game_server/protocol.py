@@ -39,8 +39,7 @@ from .limits import ANONYMOUS_SOCKETS, TokenBucket
 # The game socket's path; game_server.security reads the game of a token client from it.
 GAME_SOCKET_PATH = r"^/?ws/games/(?P<game_id>[A-Za-z0-9_-]{1,16})/$"
 MAX_FRAME_BYTES = 16384  # the protocol's client frame limit (daphne is set to it too)
-# The scope's extension under which the server (boardroom.inbound) gives a WebSocket's
-# application its protocol, whose ``send_frame(bytes)`` writes a broadcast frame directly.
+# The scope's extension holding a socket's protocol (boardroom.inbound): send_frame, cork.
 WIRE = "boardroom.wire"
 MAX_REQUEST_ID = 64
 BUCKET_SIZE = 20  # messages
@@ -268,29 +267,32 @@ class MsgpackWebsocketConsumer(AsyncWebsocketConsumer):
 
     async def dispatch(self, message):
         """Handle one message; broadcasts handed over meanwhile (``game_event``) are sent
-        after it, in order, as a per-socket channel queue would."""
+        after it, in order, and all its frames in one write (an ``ack`` and its move's
+        ``update``). Not Channels' dispatch: its hop to the database thread before each
+        message (18% of the throughput benchmark's samples) closes old connections."""
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"no handler for message type {message['type']}")
         self.busy = True
+        wire = self.wire()
+        corked = wire is not None and wire.cork()
         try:
-            # Not Channels' dispatch: its hop to the database thread before each message
-            # (18% of the server's samples in the throughput benchmark) closes old
-            # connections, which ``database_sync_to_async`` does on every call anyway.
             await handler(message)
         finally:
             while self.pending:
                 await self.handle_game_event(self.pending.popleft())
             self.busy = False
+            if corked:
+                wire.uncork()
 
     async def game_event(self, event: dict) -> None:
         """A broadcast of the socket's game (``game_server.fanout``)."""
-        if self.busy:
-            if self.pending is None:
-                self.pending = deque()
+        if not self.busy:
+            await self.handle_game_event(event)
+        elif self.pending is None:
+            self.pending = deque((event,))
+        else:
             self.pending.append(event)
-            return
-        await self.handle_game_event(event)
 
     async def handle_game_event(self, event: dict) -> None:
         raise NotImplementedError
@@ -302,19 +304,17 @@ class MsgpackWebsocketConsumer(AsyncWebsocketConsumer):
 
     def wire(self):
         """The protocol to write frames to (:data:`WIRE`); None outside boardroom.serve."""
-        if self.sent_close:
-            return None
-        return (self.scope.get("extensions") or {}).get(WIRE)
+        return None if self.sent_close else (self.scope.get("extensions") or {}).get(WIRE)
 
     async def send_bytes(self, data: bytes) -> None:
         """Write one binary frame (every frame sent takes this path): straight to the
         socket (:meth:`wire`; a broadcast framed once for all its sockets), not through
         the ASGI send's layers; else (tests' communicators) through the ASGI send."""
         wire = self.wire()
-        if wire is not None:
+        if wire is None:
+            await self.base_send({"type": "websocket.send", "bytes": data})
+        else:
             wire.send_frame(data)
-            return
-        await self.base_send({"type": "websocket.send", "bytes": data})
 
     def is_anonymous(self) -> bool:
         """Counted against ``MAX_ANONYMOUS_SOCKETS_PER_ADDRESS`` (no user)."""
