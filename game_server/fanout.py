@@ -28,6 +28,7 @@ import time
 
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
+from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.conf import settings
 
 from . import metrics, state
@@ -147,7 +148,16 @@ class Fanout:
 
     async def send_outbox(self) -> None:
         while self.outbox:
-            await self.send(self.outbox.popleft())
+            if not isinstance(self.layer, RedisPubSubChannelLayer):
+                await self.send(self.outbox.popleft())
+                continue
+            # Redis: everything waiting goes in one pipeline (one write, one read).
+            messages = list(self.outbox)
+            self.outbox.clear()
+            for message in messages:
+                if message["game"] in self.local:
+                    await self.deliver(message)
+            await _publish_all(self.layer, [{**m, "origin": self.channel} for m in messages])
 
     async def send(self, message: dict) -> None:
         """One stored action to every process with sockets of its game: to this one's
@@ -233,6 +243,51 @@ def publish(messages: list[dict]) -> None:
         return
     for message in messages:  # through the layer: the fan-outs that joined the game's group
         async_to_sync(_broadcast)(layer, message)
+
+
+async def _publish_all(layer: RedisPubSubChannelLayer, messages: list[dict]) -> None:
+    """``group_send`` of each of ``messages``, in order, but pipelined: one round trip to
+    each Redis host instead of one per message (with 500 games moving, that round trip
+    per move was about a tenth of a process's samples, mostly the socket write). Tried
+    twice, as ``_group_send``; a failure is logged and counted per message, never raised.
+    A message published twice (the first pipeline failed midway) is skipped by sockets
+    and fan-outs that have its version already."""
+    start = time.perf_counter()
+    for attempt in range(2):
+        try:
+            await _pipeline(layer, messages)
+            break
+        except Exception:
+            if attempt == 0:
+                continue
+            metrics.BROADCAST_FAILURES.inc(len(messages))
+            logger.exception(
+                "%d stored actions (games %s) were not broadcast",
+                len(messages),
+                sorted({message["game"] for message in messages}),
+            )
+            return
+    elapsed = time.perf_counter() - start
+    for _message in messages:
+        metrics.BROADCAST_SECONDS.observe(elapsed)
+
+
+async def _pipeline(layer: RedisPubSubChannelLayer, messages: list[dict]) -> None:
+    """Publish ``messages`` to their games' groups as channels-redis's pub/sub layer does
+    (its group channel names, hosts and connections), one pipeline per host."""
+    loop_layer = layer._get_layer()
+    by_shard: dict = {}
+    for message in messages:
+        channel = loop_layer._get_group_channel_name(group_name(message["game"]))
+        shard = loop_layer._get_shard(channel)
+        by_shard.setdefault(shard, []).append((channel, layer.serialize(message)))
+    for shard, published in by_shard.items():
+        async with shard._lock:
+            shard._ensure_redis()
+            pipeline = shard._redis.pipeline(transaction=False)
+            for channel, data in published:
+                pipeline.publish(channel, data)
+            await pipeline.execute()
 
 
 async def _broadcast(layer, message: dict, deliver=None) -> None:

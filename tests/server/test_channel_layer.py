@@ -190,3 +190,114 @@ async def test_a_process_delivers_its_own_broadcast_once_and_the_others_hear_it(
     for hub in (here, there):
         hub.reader.cancel()
         hub.renewer.cancel()
+
+
+class Listener:
+    """A local socket as the fan-out sees it: what versions it heard, in order."""
+
+    def __init__(self):
+        self.heard: list[int] = []
+
+    def game_event_now(self, message):
+        self.heard.append(message["version"])
+        return True
+
+
+def redis_layer(redis_url, prefix):
+    from channels_redis.pubsub import RedisPubSubChannelLayer
+
+    return RedisPubSubChannelLayer(hosts=[redis_url], prefix=prefix)
+
+
+async def two_processes(redis_url):
+    """Two fan-outs on two layers of one Redis (as two server processes have), each with
+    one socket of game ``g``."""
+    from game_server.fanout import Fanout
+
+    prefix = f"test{time.monotonic_ns()}"
+    loop = asyncio.get_running_loop()
+    here = Fanout(redis_layer(redis_url, prefix), loop)
+    there = Fanout(redis_layer(redis_url, prefix), loop)
+    mine, theirs = Listener(), Listener()
+    await here.join("g", mine)
+    await there.join("g", theirs)
+    await asyncio.sleep(0.1)  # the subscriptions are in place
+    return here, there, mine, theirs
+
+
+async def heard_all(listeners, count, seconds=5.0):
+    for _ in range(int(seconds / 0.02)):
+        if all(len(listener.heard) >= count for listener in listeners):
+            return
+        await asyncio.sleep(0.02)
+
+
+async def sent(hub, messages):
+    """Hand ``messages`` to ``hub`` as a committed batch is, and wait until it sent them."""
+    hub.enqueue(messages)
+    await hub.sender
+
+
+async def close(*hubs):
+    for hub in hubs:
+        hub.reader.cancel()
+        hub.renewer.cancel()
+        await hub.layer.flush()
+
+
+async def test_stored_actions_waiting_together_cross_redis_in_one_pipeline(redis_url, monkeypatch):
+    """Everything waiting in the outbox goes to Redis in one pipeline (one round trip, not
+    one per action): the other process hears every version once and in order, and the
+    storing process's own sockets get each once (its echo from Redis is skipped)."""
+    from game_server import fanout as fanout_module
+
+    pipelines: list[int] = []
+    original = fanout_module._pipeline
+
+    async def counted(layer, messages):
+        pipelines.append(len(messages))
+        await original(layer, messages)
+
+    monkeypatch.setattr(fanout_module, "_pipeline", counted)
+    here, there, mine, theirs = await two_processes(redis_url)
+    messages = [{"type": "game.update", "game": "g", "version": v} for v in range(1, 51)]
+    here.enqueue(messages)  # as a committed batch of 50 actions is handed over
+    await heard_all([mine, theirs], 50)
+    await asyncio.sleep(0.2)  # nothing more arrives (no echo, no duplicate)
+    assert mine.heard == theirs.heard == list(range(1, 51))
+    assert pipelines == [50]
+    await close(here, there)
+
+
+async def test_a_pipeline_that_fails_is_tried_again_then_counted_never_raised(
+    redis_url, monkeypatch
+):
+    """A failed pipeline (Redis restarted under a pooled connection) is sent once more;
+    when that fails too, each of its actions is counted as a broadcast failure and the
+    fan-out goes on: the local sockets still got them, and later actions go through."""
+    from game_server import fanout as fanout_module
+    from game_server import metrics
+
+    failures = iter([True, False, True, True])  # fail, succeed; then fail twice
+    original = fanout_module._pipeline
+
+    async def flaky(layer, messages):
+        if next(failures):
+            raise ConnectionError("Redis went away")
+        await original(layer, messages)
+
+    monkeypatch.setattr(fanout_module, "_pipeline", flaky)
+    here, there, mine, theirs = await two_processes(redis_url)
+    await sent(here, [{"type": "game.update", "game": "g", "version": 1}])
+    await heard_all([theirs], 1)
+    assert theirs.heard == [1]
+    before = metrics.BROADCAST_FAILURES._value.get()
+    lost = [{"type": "game.update", "game": "g", "version": v} for v in (2, 3)]
+    await sent(here, lost)
+    assert metrics.BROADCAST_FAILURES._value.get() - before == 2
+    assert mine.heard == [1, 2, 3]  # this process's own sockets got them anyway
+    monkeypatch.setattr(fanout_module, "_pipeline", original)
+    await sent(here, [{"type": "game.update", "game": "g", "version": 4}])
+    await heard_all([theirs], 2)
+    assert theirs.heard == [1, 4]  # 2 and 3 never came; the gap makes clients catch up
+    await close(here, there)
