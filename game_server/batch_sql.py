@@ -26,16 +26,26 @@ UPDATE_GAME = (
     f"UPDATE {_GAME_TABLE} SET version = %s, clock = %s, deadline = %s, status = %s,"
     " outcome = %s, finished_at = %s WHERE id = %s AND version = %s AND status = %s"
 )
-# SQLite: many rows per statement. Its driver lets go of the GIL around every step of a
-# statement, so an executemany of 240 moves handed the GIL to the event loop 240 times
-# and waited to get it back each time: ~30 us of CPU per row and a batch that took 50 ms
-# (measured in the throughput benchmark). One statement is one step.
+# Many rows per statement, on both databases. SQLite's driver lets go of the GIL around
+# every step of a statement, so an executemany of 240 moves handed the GIL to the event
+# loop 240 times and waited to get it back each time: ~30 us of CPU per row and a batch
+# that took 50 ms (measured in the throughput benchmark); one statement is one step.
+# PostgreSQL parsed and planned each row's statement of psycopg's pipelined executemany
+# on its own (Django binds on the client: every row is a new query text).
 ROWS_PER_STATEMENT = 100
 _GAME_ROW = "(%s, %s, %s, %s, %s, %s, %s, %s, %s)"
 UPDATE_GAMES = (
     f"UPDATE {_GAME_TABLE} SET version = v.column1, clock = v.column2, deadline = v.column3,"
     " status = v.column4, outcome = v.column5, finished_at = v.column6 FROM (VALUES {rows}) AS v"
     f" WHERE {_GAME_TABLE}.id = v.column7 AND {_GAME_TABLE}.version = v.column8"
+    f" AND {_GAME_TABLE}.status = v.column9"
+)
+# PostgreSQL types a VALUES list by its own literals (a NULL or a string is text): cast.
+UPDATE_GAMES_POSTGRESQL = (
+    f"UPDATE {_GAME_TABLE} SET version = v.column1::integer, clock = v.column2::jsonb,"
+    " deadline = v.column3::timestamptz, status = v.column4, outcome = v.column5::jsonb,"
+    " finished_at = v.column6::timestamptz FROM (VALUES {rows}) AS v"
+    f" WHERE {_GAME_TABLE}.id = v.column7 AND {_GAME_TABLE}.version = v.column8::integer"
     f" AND {_GAME_TABLE}.status = v.column9"
 )
 
@@ -86,15 +96,8 @@ class Writer(Values):
         self.logged(shown or text, rows)
         return self.cursor.rowcount
 
-    def executemany(self, text: str, rows: list) -> int:
-        self.cursor.executemany(self.sql(text), rows)
-        self.logged(text, len(rows))
-        return self.cursor.rowcount
-
     def insert_moves(self, moves: list[list]) -> int:
         """Insert ``moves`` (rows of :data:`INSERT_MOVE`): how many were new."""
-        if not self.qmark:
-            return self.executemany(INSERT_MOVE, moves)  # psycopg: pipelined, one round trip
         inserted = 0
         for chunk in _chunks(moves):
             rows = ", ".join([_MOVE_ROW] * len(chunk))
@@ -107,11 +110,10 @@ class Writer(Values):
 
     def update_games(self, updates: list[list]) -> int:
         """Write the rows of :data:`UPDATE_GAME`: how many matched their check."""
-        if not self.qmark:
-            return self.executemany(UPDATE_GAME, updates)
+        template = UPDATE_GAMES if self.qmark else UPDATE_GAMES_POSTGRESQL
         updated = 0
         for chunk in _chunks(updates):
-            text = UPDATE_GAMES.replace("{rows}", ", ".join([_GAME_ROW] * len(chunk)))
+            text = template.replace("{rows}", ", ".join([_GAME_ROW] * len(chunk)))
             params = [value for update in chunk for value in update]
             updated += self.execute(text, params, UPDATE_GAME, len(chunk))
         return updated
