@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 
+import psycopg
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections
 
 from .models import Game, Move
@@ -26,12 +27,10 @@ UPDATE_GAME = (
     f"UPDATE {_GAME_TABLE} SET version = %s, clock = %s, deadline = %s, status = %s,"
     " outcome = %s, finished_at = %s WHERE id = %s AND version = %s AND status = %s"
 )
-# Many rows per statement, on both databases. SQLite's driver lets go of the GIL around
-# every step of a statement, so an executemany of 240 moves handed the GIL to the event
-# loop 240 times and waited to get it back each time: ~30 us of CPU per row and a batch
-# that took 50 ms (measured in the throughput benchmark); one statement is one step.
-# PostgreSQL parsed and planned each row's statement of psycopg's pipelined executemany
-# on its own (Django binds on the client: every row is a new query text).
+# SQLite: many rows per statement. Its driver lets go of the GIL around every step of a
+# statement, so an executemany of 240 moves handed the GIL to the event loop 240 times
+# and waited to get it back each time: ~30 us of CPU per row and a batch that took 50 ms
+# (measured in the throughput benchmark); one statement is one step.
 ROWS_PER_STATEMENT = 100
 _GAME_ROW = "(%s, %s, %s, %s, %s, %s, %s, %s, %s)"
 UPDATE_GAMES = (
@@ -40,13 +39,22 @@ UPDATE_GAMES = (
     f" WHERE {_GAME_TABLE}.id = v.column7 AND {_GAME_TABLE}.version = v.column8"
     f" AND {_GAME_TABLE}.status = v.column9"
 )
-# PostgreSQL types a VALUES list by its own literals (a NULL or a string is text): cast.
+# PostgreSQL: one statement per batch whatever its size, each column one array parameter,
+# bound on the server. psycopg's pipelined executemany had PostgreSQL parse and plan
+# every row's statement (Django binds on the client: each row is a new query text), and
+# a multi-row VALUES bound on the client cost psycopg ~1 us of Python per value.
+INSERT_MOVES_POSTGRESQL = (
+    f"INSERT INTO {_MOVE_TABLE} ({_MOVE_COLUMNS}) SELECT * FROM unnest(%s::varchar[],"
+    " %s::integer[], %s::smallint[], %s::jsonb[], %s::varchar[], %s::jsonb[], %s::varchar[],"
+    " %s::timestamptz[]) ON CONFLICT DO NOTHING"
+)
 UPDATE_GAMES_POSTGRESQL = (
-    f"UPDATE {_GAME_TABLE} SET version = v.column1::integer, clock = v.column2::jsonb,"
-    " deadline = v.column3::timestamptz, status = v.column4, outcome = v.column5::jsonb,"
-    " finished_at = v.column6::timestamptz FROM (VALUES {rows}) AS v"
-    f" WHERE {_GAME_TABLE}.id = v.column7 AND {_GAME_TABLE}.version = v.column8::integer"
-    f" AND {_GAME_TABLE}.status = v.column9"
+    f"UPDATE {_GAME_TABLE} AS g SET version = v.version, clock = v.clock,"
+    " deadline = v.deadline, status = v.status, outcome = v.outcome,"
+    " finished_at = v.finished_at FROM unnest(%s::integer[], %s::jsonb[], %s::timestamptz[],"
+    " %s::varchar[], %s::jsonb[], %s::timestamptz[], %s::varchar[], %s::integer[],"
+    " %s::varchar[]) AS v(version, clock, deadline, status, outcome, finished_at, id,"
+    " before, active) WHERE g.id = v.id AND g.version = v.before AND g.status = v.active"
 )
 
 
@@ -86,18 +94,26 @@ class Writer(Values):
         db = connections[DEFAULT_DB_ALIAS]
         db.ensure_connection()
         self.db = db
-        self.cursor = db.connection.cursor()
+        # PostgreSQL: parameters bound on the server (Django's own cursors bind on the
+        # client), never prepared by name (a pooler in transaction mode may stand between).
+        self.cursor = db.connection.cursor() if self.qmark else psycopg.Cursor(db.connection)
 
     def sql(self, text: str) -> str:
         return text.replace("%s", "?") if self.qmark else text
 
     def execute(self, text: str, params, shown=None, rows: int = 1) -> int:
-        self.cursor.execute(self.sql(text), params)
+        if self.qmark:
+            self.cursor.execute(self.sql(text), params)
+        else:
+            self.cursor.execute(text, params, prepare=False)
         self.logged(shown or text, rows)
         return self.cursor.rowcount
 
     def insert_moves(self, moves: list[list]) -> int:
         """Insert ``moves`` (rows of :data:`INSERT_MOVE`): how many were new."""
+        if not self.qmark:
+            columns = [list(column) for column in zip(*moves, strict=True)]
+            return self.execute(INSERT_MOVES_POSTGRESQL, columns, INSERT_MOVE, len(moves))
         inserted = 0
         for chunk in _chunks(moves):
             rows = ", ".join([_MOVE_ROW] * len(chunk))
@@ -110,10 +126,12 @@ class Writer(Values):
 
     def update_games(self, updates: list[list]) -> int:
         """Write the rows of :data:`UPDATE_GAME`: how many matched their check."""
-        template = UPDATE_GAMES if self.qmark else UPDATE_GAMES_POSTGRESQL
+        if not self.qmark:
+            columns = [list(column) for column in zip(*updates, strict=True)]
+            return self.execute(UPDATE_GAMES_POSTGRESQL, columns, UPDATE_GAME, len(updates))
         updated = 0
         for chunk in _chunks(updates):
-            text = template.replace("{rows}", ", ".join([_GAME_ROW] * len(chunk)))
+            text = UPDATE_GAMES.replace("{rows}", ", ".join([_GAME_ROW] * len(chunk)))
             params = [value for update in chunk for value in update]
             updated += self.execute(text, params, UPDATE_GAME, len(chunk))
         return updated

@@ -1,0 +1,87 @@
+"""Group commit's SQL on PostgreSQL (``game_server.batch_sql``): one ``INSERT ... SELECT
+FROM unnest(...)`` and one ``UPDATE ... FROM unnest(...)`` per batch, parameters bound on
+the server. The pytest-django database is SQLite, so this runs in a subprocess on the
+session's PostgreSQL database: a batch of several games and several moves of one game
+(one ending it: outcome and finish time written), a clock game (its deadline written),
+columns all NULL, a batch the database overtook (nothing written, None), and a retried
+request id found as a duplicate."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.servers import ROOT
+
+pytestmark = pytest.mark.slow
+
+SCRIPT = """
+import json, os
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "boardroom.settings")
+import django
+django.setup()
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from game_server import actions, commits, seating
+from game_server.models import Game, Move
+
+def new_game(**options):
+    game = seating.create_game("connect4", 2, **options)
+    for seat in range(2):
+        seating.take_seat(game, name=f"p{seat}")
+    actions.submit_action(game.pk, 0, 0, 0, f"first-{game.pk}")  # the long way: read, store
+    return game
+
+fischer = {"kind": "fischer", "initial": 60, "increment": 1}
+plain, clocked, overtaken = new_game(), new_game(time_control=fischer), new_game()
+# Plain: six more plies in one batch, seat 0 winning in column 0 at ply 7.
+plies = [(1, 1), (0, 0), (1, 1), (0, 0), (1, 1), (0, 0)]
+requests = [actions.checked(plain.pk, seat, column, None, None) for seat, column in plies]
+requests.append(actions.checked(clocked.pk, 1, 3, 1, "clocked-2"))
+prepared = commits.prepare(requests)
+with CaptureQueriesContext(connection) as queries:
+    written = commits.write(prepared)
+result = {"written": [s.result.version for s in written] if written else None}
+result["statements"] = [
+    q["sql"].split()[0] + " " + q["sql"].split()[-1] for q in queries
+    if q["sql"].split()[0] not in ("BEGIN", "COMMIT")]
+plain_row, clocked_row = Game.objects.get(pk=plain.pk), Game.objects.get(pk=clocked.pk)
+result["plain"] = [plain_row.version, plain_row.status, plain_row.outcome["winners"],
+                   plain_row.finished_at is not None]
+result["clocked"] = [clocked_row.version, clocked_row.deadline is not None,
+                     sorted(clocked_row.clock)]
+result["moves"] = list(Move.objects.filter(game=plain).order_by("ply").values_list(
+    "ply", "seat", "data", "request_id"))
+# A batch prepared, then overtaken by another writer: nothing of it is written.
+late = commits.prepare([actions.checked(overtaken.pk, 1, 5, 1, "late")])
+actions.submit_action(overtaken.pk, 1, 6, 1, "elsewhere")
+result["overtaken"] = commits.write(late)
+result["overtaken_moves"] = list(Move.objects.filter(game=overtaken).order_by("ply")
+    .values_list("ply", "request_id"))
+result["duplicate"] = actions.submit_action(clocked.pk, 1, 3, None, "clocked-2").duplicate
+print(json.dumps(result, default=str))
+"""
+
+
+def test_a_batch_is_written_in_two_statements_on_postgresql(scale_database):
+    env = {**os.environ, "DATABASE_URL": scale_database.url}
+    env.pop("REDIS_URL", None)
+    run = subprocess.run(
+        [sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert result["written"] == [2, 3, 4, 5, 6, 7, 2]
+    assert result["statements"] == ["INSERT (7x)", "UPDATE (2x)"]  # one each, whole batch
+    assert result["plain"] == [7, "finished", [0], True]
+    assert result["clocked"][:2] == [2, True]
+    assert [ply for ply, *_ in result["moves"]] == list(range(1, 8))
+    assert [data for _, _, data, _ in result["moves"]] == [0, 1, 0, 1, 0, 1, 0]
+    assert [rid for *_, rid in result["moves"]][1:] == [None] * 6
+    assert result["overtaken"] is None
+    assert result["overtaken_moves"] == [[1, result["overtaken_moves"][0][1]], [2, "elsewhere"]]
+    assert result["duplicate"] is True
