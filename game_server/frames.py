@@ -109,6 +109,8 @@ def snapshot(game_id: str, seat: int | None) -> dict:
     """The ``snapshot`` message for ``seat`` (None: a spectator). Raises
     ``Game.DoesNotExist``."""
     game = Game.objects.get(pk=game_id)
+    if seat is not None:
+        state.remember(game)  # its next actions are likely this seat's and its opponents'
     shared = seat is None and not game.spectator_delay
     if shared:
         cached = _spectator_snapshots.get(game_id)

@@ -36,20 +36,17 @@ def batches_held_until_all_wait(monkeypatch, batcher: actions.Batcher, count: in
     ``count`` actions are in it or waiting behind it, so that the others are sure to
     form one next batch."""
     sizes: list[int] = []
-    original = commits.store_batch
+    original = actions.store_actions
 
-    def store_batch(requests):
+    def store_actions(requests, prepared=None):
         if not sizes:
             deadline = time.monotonic() + 5
             while len(requests) + len(batcher.waiting) < count and time.monotonic() < deadline:
                 time.sleep(0.005)
         sizes.append(len(requests))
-        return original(requests)
+        return original(requests, prepared)
 
-    monkeypatch.setattr(commits, "store_batch", store_batch)
-    monkeypatch.setattr(
-        actions, "_store_in_transaction", actions.unavailable_on_database_errors(store_batch)
-    )
+    monkeypatch.setattr(actions, "store_actions", store_actions)
     return sizes
 
 
@@ -216,3 +213,23 @@ def test_a_batch_prepared_from_memory_is_written_as_prepared():
     # A game this process does not remember is not prepared: the long way reads it.
     state.live.forget(games[0].pk)
     assert actions.prepare([actions.checked(games[0].pk, 0, 1, 2, "x")]) is None
+
+
+async def test_a_player_connecting_has_the_game_remembered_for_its_first_move():
+    """A seat's snapshot remembers the game's row and state (``state.remember``), so the
+    very first move of a game is prepared from memory like the later ones; a spectator's
+    connection does not."""
+    game, tokens = await anew_game()
+    state.live.clear()
+    state.cache.clear()
+    spectator = await connect(game.pk)
+    first = [actions.checked(game.pk, 0, 4, 0, "first")]
+    assert actions.prepare(first) is None  # a spectator connecting remembers nothing
+    player = await connect(game.pk, tokens[0])
+    prepared = actions.prepare(first)
+    assert prepared is not None and [s.result.version for s in prepared.batch.stored] == [1]
+    await player.send(move(4, 0, "first"))
+    ack = await player.expect("ack", skip=("update", "presence"))
+    assert ack["version"] == 1 and not ack["duplicate"]
+    for client in (player, spectator):
+        await client.close()
