@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import faulthandler
+import gc
 import logging
 import os
 import signal
@@ -44,6 +45,7 @@ HANDSHAKE_TIMEOUT = 20
 CONNECT_TIMEOUT = 20
 APPLICATION_CLOSE_TIMEOUT = 10
 HTTP_TIMEOUT = 60
+GC_YOUNG_THRESHOLD = 5000  # new containers between two young collections (default 700)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -79,6 +81,13 @@ def main(argv=None) -> None:
     from game_server.presence import clear_connections
     from game_server.protocol import MAX_FRAME_BYTES
 
+    # The collector: what start-up made (Django, the apps, the engine's tables) lives as
+    # long as the process, so it is moved out of every later collection; and a young
+    # collection runs every 5,000 new containers instead of 700 (a move makes dozens).
+    # Throughput part, 1 process, 500 games, alternating runs: 4,010 and 5,917 moves/s
+    # against 2,918 and 3,495 without either; about 8 MB more RSS (docs/benchmarks.md).
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
     try:
         clear_connections()
     except DatabaseError as exc:
