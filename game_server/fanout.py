@@ -148,28 +148,23 @@ class Fanout:
 
     async def send_outbox(self) -> None:
         while self.outbox:
-            if not isinstance(self.layer, RedisPubSubChannelLayer):
-                await self.send(self.outbox.popleft())
-                continue
-            # Redis: everything waiting goes in one pipeline (one write, one read).
-            messages = list(self.outbox)
+            messages = list(self.outbox)  # all that waits: one pipeline on Redis
             self.outbox.clear()
-            for message in messages:
-                if message["game"] in self.local:
-                    await self.deliver(message)
-            await _publish_all(self.layer, [{**m, "origin": self.channel} for m in messages])
+            await self.send(messages)
 
-    async def send(self, message: dict) -> None:
-        """One stored action to every process with sockets of its game: to this one's
-        directly, and through the layer to the others (with the in-memory layer there
-        are none). The layer brings this process its own copy back too (it is a member
-        of the group): marked with our channel as its ``origin``, it is skipped then."""
+    async def send(self, messages: list[dict]) -> None:
+        """Stored actions, in order, to every process with sockets of their games: to
+        this one's directly, and through the layer to the others (with the in-memory
+        layer there are none). The layer brings this process its own copies back too (it
+        is a member of the groups): marked with our channel as their ``origin``, they are
+        skipped then."""
         if isinstance(self.layer, InMemoryChannelLayer):
-            await _broadcast(self.layer, message, self.deliver)
+            await _broadcast(self.layer, messages, self.deliver)
             return
-        if message["game"] in self.local:
-            await self.deliver(message)
-        await _broadcast(self.layer, {**message, "origin": self.channel})
+        for message in messages:
+            if message["game"] in self.local:
+                await self.deliver(message)
+        await _broadcast(self.layer, [{**m, "origin": self.channel} for m in messages])
 
     # -- versions stored and never broadcast -------------------------------------------------
     def observed(self, game_id: str, version: int) -> None:
@@ -203,16 +198,6 @@ class Fanout:
                     await self.layer.group_add(group_name(game_id), self.channel)
 
 
-async def _group_send(layer, message: dict) -> None:
-    group = group_name(message["game"])
-    try:
-        await layer.group_send(group, message)
-    except Exception:
-        # Once more: after a Redis restart the pooled connection is stale and only the
-        # next attempt opens a new one.
-        await layer.group_send(group, message)
-
-
 _fanouts: PerLoop[Fanout] = PerLoop(lambda loop: Fanout(get_channel_layer(), loop))
 _serving: Fanout | None = None  # the fan-out of the loop that serves sockets
 
@@ -241,35 +226,7 @@ def publish(messages: list[dict]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    for message in messages:  # through the layer: the fan-outs that joined the game's group
-        async_to_sync(_broadcast)(layer, message)
-
-
-async def _publish_all(layer: RedisPubSubChannelLayer, messages: list[dict]) -> None:
-    """``group_send`` of each of ``messages``, in order, but pipelined: one round trip to
-    each Redis host instead of one per message (with 500 games moving, that round trip
-    per move was about a tenth of a process's samples, mostly the socket write). Tried
-    twice, as ``_group_send``; a failure is logged and counted per message, never raised.
-    A message published twice (the first pipeline failed midway) is skipped by sockets
-    and fan-outs that have its version already."""
-    start = time.perf_counter()
-    for attempt in range(2):
-        try:
-            await _pipeline(layer, messages)
-            break
-        except Exception:
-            if attempt == 0:
-                continue
-            metrics.BROADCAST_FAILURES.inc(len(messages))
-            logger.exception(
-                "%d stored actions (games %s) were not broadcast",
-                len(messages),
-                sorted({message["game"] for message in messages}),
-            )
-            return
-    elapsed = time.perf_counter() - start
-    for _message in messages:
-        metrics.BROADCAST_SECONDS.observe(elapsed)
+    async_to_sync(_broadcast)(layer, messages)  # to the fan-outs that joined the groups
 
 
 async def _pipeline(layer: RedisPubSubChannelLayer, messages: list[dict]) -> None:
@@ -290,17 +247,40 @@ async def _pipeline(layer: RedisPubSubChannelLayer, messages: list[dict]) -> Non
             await pipeline.execute()
 
 
-async def _broadcast(layer, message: dict, deliver=None) -> None:
-    """Send one stored action (``deliver``: straight to this loop's sockets instead of
-    through the layer); a failure is logged and counted, never raised: the action stays
-    stored, and clients catch up from their version."""
+async def _broadcast(layer, messages: list[dict], deliver=None) -> None:
+    """Send stored actions in order (``deliver``: straight to this loop's sockets instead
+    of through the layer). Through the layer, tried twice: after a Redis restart the
+    pooled connection is stale and only the next attempt opens a new one (a message sent
+    twice is skipped by sockets and fan-outs that have its version). A failure is logged
+    and counted per action, never raised: the actions stay stored, and clients catch up
+    from their version."""
     start = time.perf_counter()
-    try:
-        await (deliver(message) if deliver is not None else _group_send(layer, message))
-    except Exception:
-        metrics.BROADCAST_FAILURES.inc()
-        logger.exception(
-            "game %s: version %s was stored but not broadcast", message["game"], message["version"]
-        )
-        return
-    metrics.BROADCAST_SECONDS.observe(time.perf_counter() - start)
+    for attempt in range(1 if deliver is not None else 2):
+        try:
+            await _send(layer, messages, deliver)
+            break
+        except Exception:
+            if attempt == 0 and deliver is None:
+                continue
+            metrics.BROADCAST_FAILURES.inc(len(messages))
+            logger.exception(
+                "stored but not broadcast: %s",
+                ", ".join(f"game {m['game']} version {m['version']}" for m in messages),
+            )
+            return
+    elapsed = time.perf_counter() - start
+    for _message in messages:
+        metrics.BROADCAST_SECONDS.observe(elapsed)
+
+
+async def _send(layer, messages: list[dict], deliver=None) -> None:
+    if deliver is not None:
+        for message in messages:
+            await deliver(message)
+    elif isinstance(layer, RedisPubSubChannelLayer):
+        # One round trip to each Redis host instead of one per action (with 500 games
+        # moving, a PUBLISH round trip per move was a tenth of a process's samples).
+        await _pipeline(layer, messages)
+    else:
+        for message in messages:
+            await layer.group_send(group_name(message["game"]), message)

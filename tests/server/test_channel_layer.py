@@ -184,7 +184,7 @@ async def test_a_process_delivers_its_own_broadcast_once_and_the_others_hear_it(
     await here.join("g", mine)
     await there.join("g", theirs)
     for version in (1, 2):
-        await here.send({"type": "game.update", "game": "g", "version": version})
+        await here.send([{"type": "game.update", "game": "g", "version": version}])
     await asyncio.sleep(0.1)
     assert mine.heard == [1, 2] and theirs.heard == [1, 2]
     for hub in (here, there):
