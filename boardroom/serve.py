@@ -156,10 +156,10 @@ def main(argv=None) -> None:
     install_graceful_shutdown(server)  # SIGTERM: finish handlers, close with 4012, stop
     server.run()
     # The reactor has stopped and every application was told to finish. Worker threads
-    # still inside a sync_to_async call may wait forever for the stopped event loop (an
-    # async_to_sync broadcast in an on_commit hook): do not let the interpreter's exit
-    # join them. Stored data is safe: every write is a committed or a rolled-back
-    # transaction.
+    # may still be inside a sync_to_async call (a library's async_to_sync would wait
+    # forever for the stopped event loop; ours never do: game_server.from_threads): do
+    # not let the interpreter's exit join them. Stored data is safe: every write is a
+    # committed or a rolled-back transaction.
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)

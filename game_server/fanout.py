@@ -26,12 +26,12 @@ import contextlib
 import logging
 import time
 
-from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.conf import settings
 
 from . import metrics, state
+from .from_threads import send_from_thread
 from .per_loop import PerLoop
 from .presence import group_name
 from .protocol import LAYER_ERRORS
@@ -226,7 +226,7 @@ def publish(messages: list[dict]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    async_to_sync(_broadcast)(layer, messages)  # to the fan-outs that joined the groups
+    send_from_thread(_broadcast, layer, messages)  # to the fan-outs that joined the groups
 
 
 async def _pipeline(layer: RedisPubSubChannelLayer, messages: list[dict]) -> None:

@@ -20,7 +20,6 @@ import datetime
 import logging
 import threading
 
-from asgiref.sync import SyncToAsync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -30,6 +29,7 @@ from django.utils import timezone
 import engine
 from engine import EngineError
 from game_server.frames import visible_version
+from game_server.from_threads import calling_loop
 from game_server.models import Connection, Game, Seat
 from game_server.per_loop import PerLoop
 from game_server.presence import online_users
@@ -198,20 +198,10 @@ _announcers: PerLoop[Announcer] = PerLoop(Announcer)
 _announcers_lock = threading.Lock()  # storing threads announce concurrently
 
 
-def _event_loop() -> asyncio.AbstractEventLoop | None:
-    """The event loop this code serves: its own, or the one that called it into this
-    thread (``sync_to_async``), while it runs."""
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
-    return loop if loop is not None and loop.is_running() else None
-
-
 def announce(game_id: str, event: str) -> None:
     """Tell every lobby socket that a game ``started``, ``ended`` or has new
     ``spectators``: soon, together with the other changes of the moment."""
-    loop = _event_loop()
+    loop = calling_loop()
     if loop is None:
         for message in messages([(game_id, event)]):
             notify.send_now(notify.DIRECTORY_GROUP, message)

@@ -8,9 +8,10 @@ match, a table or a game that was rolled back.
 
 from __future__ import annotations
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+
+from game_server.from_threads import send_from_thread
 
 DIRECTORY_GROUP = "lobby.directory"  # live games, online counts
 TABLES_GROUP = "lobby.tables"  # public open tables
@@ -21,9 +22,11 @@ def user_group(user_id: int) -> str:
 
 
 def send_now(group: str, message: dict) -> None:
+    """Send ``message`` to ``group`` from a worker thread (never waiting for the event
+    loop: ``game_server.from_threads``)."""
     layer = get_channel_layer()
     if layer is not None:
-        async_to_sync(layer.group_send)(group, message)
+        send_from_thread(layer.group_send, group, message)
 
 
 def send(group: str, message: dict) -> None:

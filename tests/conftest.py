@@ -54,3 +54,35 @@ def fresh_address_budgets():
     if limits is not None:
         limits.GUESTS.clear()
         limits.ANONYMOUS_SOCKETS.open.clear()
+
+
+DATABASE_THREAD_GRACE = 60.0  # seconds a test's leftover work may keep that thread busy
+
+
+@pytest.fixture(autouse=True)
+def database_thread_free_after_the_test():
+    """After every test (and its event loop's close), Channels' single database thread
+    must be free again. A test whose leftover work waits there forever (say, for its
+    stopped event loop: game_server.from_threads) fails here, naming itself and showing
+    that thread's stack, instead of every later consumer test failing or hanging."""
+    yield
+    import sys
+    import traceback
+    from concurrent.futures import TimeoutError as FutureTimeout
+
+    from asgiref.sync import SyncToAsync
+
+    executor = SyncToAsync.single_thread_executor
+    try:
+        executor.submit(lambda: None).result(timeout=DATABASE_THREAD_GRACE)
+    except FutureTimeout:
+        frames = sys._current_frames()
+        stacks = [
+            "".join(traceback.format_stack(frames[thread.ident]))
+            for thread in list(executor._threads)
+            if thread.ident in frames
+        ]
+        pytest.fail(
+            f"Channels' database thread is still busy {DATABASE_THREAD_GRACE:.0f} s after"
+            " this test:\n" + "\n".join(stacks)
+        )
