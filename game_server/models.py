@@ -76,6 +76,10 @@ class Game(models.Model):
     clock = models.JSONField(null=True, blank=True)
     deadline = models.DateTimeField(null=True, blank=True)
     spectator_delay = models.FloatField(default=0.0)  # seconds spectators see moves late
+    # A computer player sits here (a seat with ``bot``). Bot seats are taken while the
+    # game waits, so this is settled before any move: the lobby's bot runner reads it from
+    # the row after each stored move instead of querying the seats.
+    has_bots = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at"]

@@ -209,6 +209,9 @@ def take_seat(
             token_hash=hash_token(token),
             request_id=request_id,
         )
+        if bot and not game.has_bots:
+            game.has_bots = True
+            game.save(update_fields=["has_bots"])
         if len(taken) + 1 == game.num_players:
             game.status = Game.Status.ACTIVE
             game.started_at = timezone.now()

@@ -148,10 +148,6 @@ def play_turn(game_id: str) -> bool:
     return False
 
 
-def has_bots(game_id: str) -> bool:
-    return bool(seating.bot_seats(game_id))
-
-
 def start_bot_game(user, request, level: str, seat: int | None = None):
     """A casual game of ``request`` (a ``matchmaking.Request``) between ``user``, at
     ``seat`` (None: at random), and bots of ``level`` in every other seat."""
