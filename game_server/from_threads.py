@@ -5,8 +5,9 @@ that sends with asgiref's ``async_to_sync`` hands the send to the event loop tha
 the thread in, then *waits* for it. If that loop has stopped but is not closed (a
 shutdown; the end of every asyncio test) the send never runs and the thread waits
 forever. With Channels' single database thread that is every later
-``database_sync_to_async`` of the process: a CI run hung this way for an hour, every
-consumer test after the first stalled one failing.
+``database_sync_to_async`` of the process (tests/server/test_from_threads.py reproduces
+it; a CI run that hung for an hour, every consumer test failing after the first stalled
+one and every sync test passing, matches it).
 
 :func:`send_from_thread` hands the send to the calling loop while it runs, in order
 (one courier task per loop sends them one after another), and does not wait; a loop

@@ -63,7 +63,7 @@ def rated_seats(game: Game) -> list[Seat]:
     """The human seats of a rated game, or [] when the game cannot be rated."""
     if not game.rated or game.status != Game.Status.FINISHED or not game.outcome:
         return []  # aborted games (status aborted) are never rated
-    if Seat.objects.filter(game=game).exclude(bot="").exists():
+    if game.has_bots:
         return []
     seats = list(Seat.objects.filter(game=game).order_by("index"))
     if len(seats) != game.num_players or any(seat.user_id is None for seat in seats):

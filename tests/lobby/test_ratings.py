@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from game_server import actions
+from game_server.models import Game
 from lobby import ratings
 from lobby.models import Rating, RatingChange
 from lobby.seating import Player, start_game
@@ -34,6 +35,16 @@ def test_a_rated_game_is_rated_once():
 
 def test_casual_games_are_not_rated():
     game = finished_game([make_user(), make_user()], rated=False)
+    assert ratings.apply_game(game.pk) == [] and not Rating.objects.exists()
+
+
+def test_a_rated_game_with_a_bot_is_not_rated():
+    human = make_user()
+    game, _ = start_game("tictactoe", {}, [Player(user=human), Player(bot="random")])
+    Game.objects.filter(pk=game.pk).update(rated=True)  # the lobby never makes one: say it did
+    actions.submit_action(game.pk, 1, {"action": "resign"}, None, None)
+    game.refresh_from_db()
+    assert game.status == "finished" and game.rated and game.has_bots
     assert ratings.apply_game(game.pk) == [] and not Rating.objects.exists()
 
 
