@@ -8,6 +8,7 @@ to PostgreSQL and channels-redis (docs/deployment.md).
 from __future__ import annotations
 
 import os
+import secrets
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -109,9 +110,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     # Tests get a file too: an in-memory test database is shared-cache SQLite, which
     # fails with "table is locked" instead of waiting, unlike every real deployment.
-    # One file per test process, so two test runs never share it.
+    # One file per test process, so two test runs never share it; a random part too:
+    # Django deletes the file at the end but not its -wal and -shm, and SQLite would
+    # replay a stale -wal into a new database of the same name (a process id reused).
     DATABASES["default"]["TEST"] = {
-        "NAME": str(Path(tempfile.gettempdir()) / f"boardroom-test-{os.getpid()}.sqlite3")
+        "NAME": str(
+            Path(tempfile.gettempdir())
+            / f"boardroom-test-{os.getpid()}-{secrets.token_hex(4)}.sqlite3"
+        )
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Under ASGI every HTTP request runs in a thread of its own, so persistent per-thread

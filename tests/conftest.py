@@ -4,6 +4,7 @@ so a missing service can never hide behind a green run."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 from urllib.parse import urlparse
@@ -86,3 +87,16 @@ def database_thread_free_after_the_test():
             f"Channels' database thread is still busy {DATABASE_THREAD_GRACE:.0f} s after"
             " this test:\n" + "\n".join(stacks)
         )
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Django deletes the SQLite test database but not its write-ahead log files."""
+    from django.conf import settings
+
+    if not settings.configured:
+        return
+    name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
+    if name and settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        for suffix in ("-wal", "-shm"):
+            with contextlib.suppress(OSError):
+                os.remove(f"{name}{suffix}")
