@@ -388,8 +388,15 @@ def test_lobby_titles_leaderboard_phone_strip_and_rematch_message(new_page, arti
     expect(phone.locator(".topnav a", has_text="Lobby")).to_be_visible()
     tag = phone.locator(".player.to-move .to-move-tag")
     expect(tag).to_be_visible()
-    box = tag.bounding_box()
-    assert box["x"] + box["width"] <= 390, box
+    # Read from the page until it holds: the strips are drawn again as the opponent's
+    # presence arrives, and a box read between two drawings is None (a CI run saw it).
+    phone.wait_for_function(
+        """() => {
+            const tag = document.querySelector('.player.to-move .to-move-tag');
+            const box = tag && tag.getBoundingClientRect();
+            return Boolean(box && box.width > 0 && box.right <= 390);
+        }"""
+    )
     assert game
 
 
