@@ -10,6 +10,17 @@ sockets, and when a game's message arrives it hands it to each of them directly,
 order (``consumer.game_event``). With several processes a broadcast is one message per
 process (``websockets.broadcast`` is the model).
 
+On Redis pub/sub, stored actions travel further bundled: whatever a process committed
+together (a group-commit batch, often a hundred moves of as many games) is *one* Redis
+message on one channel every process's fan-out listens to (``MOVES_GROUP``), not one per
+game group. Per move, a PUBLISH and two receptions on each process (its own echo and the
+other's copy), each through redis-py's reply handling, the layer's queue and a
+deserialization, were a fifth of a process's CPU in the two-process throughput profile;
+bundled, that is paid once per batch. The price: each process receives the moves of
+every game, also those it has no socket for (skipped at a dictionary lookup), which is
+cheap next to what a move costs to store and show. Presence, chat and other game
+messages keep to the games' groups.
+
 Ordering per socket is kept: a consumer that is busy handling one of its own frames
 (say, reading a snapshot from the database) queues what the fan-out hands it and sends
 it after that frame's answer (``protocol.MsgpackWebsocketConsumer``), as the channel
@@ -42,6 +53,10 @@ RETRY_SECONDS = 1.0  # after the layer failed to deliver (Redis down)
 # How long a version read from the database may be ahead of the broadcasts delivered
 # here before the local sockets are told to catch up (Fanout.observed).
 STALE_SECONDS = 1.0
+# Redis pub/sub: the group of every fan-out, on which stored actions travel in batches.
+MOVES_GROUP = "boardroom.moves"
+# At most this many actions per Redis message (a backlog after a stall goes in several).
+ACTIONS_PER_MESSAGE = 512
 
 
 class Fanout:
@@ -69,7 +84,10 @@ class Fanout:
             # to some groups, one of them never read) would lose those games' broadcasts.
             async with self.channel_lock:
                 if self.channel is None:
-                    self.channel = await self.layer.new_channel("fanout.")
+                    channel = await self.layer.new_channel("fanout.")
+                    if isinstance(self.layer, RedisPubSubChannelLayer):
+                        await self.layer.group_add(MOVES_GROUP, channel)
+                    self.channel = channel
         self.local.setdefault(game_id, set()).add(consumer)
         try:
             await self.sync(game_id)
@@ -121,18 +139,27 @@ class Fanout:
                 logger.warning("fan-out channel unreadable: %r", exc)
                 await asyncio.sleep(RETRY_SECONDS)
                 continue
-            if self.channel is None or message.get("origin") != self.channel:
-                await self.deliver(message)  # (our own broadcasts were delivered at once)
+            if self.channel is not None and message.get("origin") == self.channel:
+                continue  # our own broadcasts were delivered at once
+            if message.get("type") == "game.actions":  # a batch of stored actions
+                for action in message["actions"]:
+                    await self.deliver(action)
+            else:
+                await self.deliver(message)
 
     async def deliver(self, message: dict) -> None:
         """Hand ``message`` to each local socket of its game. An idle socket writes it at
         once (no task, no queue: daphne's send does not suspend), a busy one after the
         frame it is handling."""
         game_id = message.get("game")
+        consumers = self.local.get(game_id)
         if message.get("type") == "game.update":
-            self.versions[game_id] = max(self.versions.get(game_id, 0), message["version"])
+            if consumers:
+                self.versions[game_id] = max(self.versions.get(game_id, 0), message["version"])
             state.advance(message)
-        for consumer in tuple(self.local.get(game_id, ())):
+        if not consumers:
+            return
+        for consumer in tuple(consumers):
             try:
                 if not consumer.game_event_now(message):
                     await consumer.game_event(message)
@@ -164,7 +191,7 @@ class Fanout:
         for message in messages:
             if message["game"] in self.local:
                 await self.deliver(message)
-        await _broadcast(self.layer, [{**m, "origin": self.channel} for m in messages])
+        await _broadcast(self.layer, messages, origin=self.channel)
 
     # -- versions stored and never broadcast -------------------------------------------------
     def observed(self, game_id: str, version: int) -> None:
@@ -229,27 +256,35 @@ def publish(messages: list[dict]) -> None:
     send_from_thread(_broadcast, layer, messages)  # to the fan-outs that joined the groups
 
 
-async def _pipeline(layer: RedisPubSubChannelLayer, messages: list[dict]) -> None:
-    """Publish ``messages`` to their games' groups as channels-redis's pub/sub layer does
-    (its group channel names, hosts and connections), one pipeline per host."""
+async def _pipeline(layer: RedisPubSubChannelLayer, messages: list[dict], origin=None) -> None:
+    """Publish ``messages`` to every process's fan-out (``MOVES_GROUP``, through
+    channels-redis's group channel name, host and connection): one Redis message per
+    ``ACTIONS_PER_MESSAGE`` actions, in one pipeline."""
     loop_layer = layer._get_layer()
-    by_shard: dict = {}
-    for message in messages:
-        channel = loop_layer._get_group_channel_name(group_name(message["game"]))
-        shard = loop_layer._get_shard(channel)
-        by_shard.setdefault(shard, []).append((channel, layer.serialize(message)))
-    for shard, published in by_shard.items():
-        async with shard._lock:
-            shard._ensure_redis()
-            pipeline = shard._redis.pipeline(transaction=False)
-            for channel, data in published:
-                pipeline.publish(channel, data)
-            await pipeline.execute()
+    channel = loop_layer._get_group_channel_name(MOVES_GROUP)
+    shard = loop_layer._get_shard(channel)
+    published = [
+        layer.serialize(
+            {
+                "type": "game.actions",
+                "origin": origin,
+                "actions": messages[start : start + ACTIONS_PER_MESSAGE],
+            }
+        )
+        for start in range(0, len(messages), ACTIONS_PER_MESSAGE)
+    ]
+    async with shard._lock:
+        shard._ensure_redis()
+        pipeline = shard._redis.pipeline(transaction=False)
+        for data in published:
+            pipeline.publish(channel, data)
+        await pipeline.execute()
 
 
-async def _broadcast(layer, messages: list[dict], deliver=None) -> None:
+async def _broadcast(layer, messages: list[dict], deliver=None, origin=None) -> None:
     """Send stored actions in order (``deliver``: straight to this loop's sockets instead
-    of through the layer). Through the layer, tried twice: after a Redis restart the
+    of through the layer; ``origin``: the sending fan-out's channel, whose reader skips
+    them when they come back). Through the layer, tried twice: after a Redis restart the
     pooled connection is stale and only the next attempt opens a new one (a message sent
     twice is skipped by sockets and fan-outs that have its version). A failure is logged
     and counted per action, never raised: the actions stay stored, and clients catch up
@@ -257,7 +292,7 @@ async def _broadcast(layer, messages: list[dict], deliver=None) -> None:
     start = time.perf_counter()
     for attempt in range(1 if deliver is not None else 2):
         try:
-            await _send(layer, messages, deliver)
+            await _send(layer, messages, deliver, origin)
             break
         except Exception:
             if attempt == 0 and deliver is None:
@@ -273,14 +308,14 @@ async def _broadcast(layer, messages: list[dict], deliver=None) -> None:
         metrics.BROADCAST_SECONDS.observe(elapsed)
 
 
-async def _send(layer, messages: list[dict], deliver=None) -> None:
+async def _send(layer, messages: list[dict], deliver=None, origin=None) -> None:
     if deliver is not None:
         for message in messages:
             await deliver(message)
     elif isinstance(layer, RedisPubSubChannelLayer):
-        # One round trip to each Redis host instead of one per action (with 500 games
-        # moving, a PUBLISH round trip per move was a tenth of a process's samples).
-        await _pipeline(layer, messages)
+        await _pipeline(layer, messages, origin)
     else:
         for message in messages:
+            if origin is not None:
+                message = {**message, "origin": origin}
             await layer.group_send(group_name(message["game"]), message)

@@ -245,27 +245,57 @@ async def close(*hubs):
         await hub.layer.flush()
 
 
-async def test_stored_actions_waiting_together_cross_redis_in_one_pipeline(redis_url, monkeypatch):
-    """Everything waiting in the outbox goes to Redis in one pipeline (one round trip, not
-    one per action): the other process hears every version once and in order, and the
-    storing process's own sockets get each once (its echo from Redis is skipped)."""
-    from game_server import fanout as fanout_module
+async def test_stored_actions_waiting_together_cross_redis_as_one_message(redis_url):
+    """Everything waiting in the outbox (say, a committed batch of 50 actions of five
+    games) goes to Redis as one message on the fan-outs' shared channel, not one per
+    action: the other process hears every version of each game once and in order, and
+    the storing process's own sockets get each once (its echo from Redis is skipped)."""
+    import redis.asyncio as aioredis
 
-    pipelines: list[int] = []
-    original = fanout_module._pipeline
+    from game_server.fanout import MOVES_GROUP, Fanout
 
-    async def counted(layer, messages):
-        pipelines.append(len(messages))
-        await original(layer, messages)
-
-    monkeypatch.setattr(fanout_module, "_pipeline", counted)
-    here, there, mine, theirs = await two_processes(redis_url)
-    messages = [{"type": "game.update", "game": "g", "version": v} for v in range(1, 51)]
+    prefix = f"test{time.monotonic_ns()}"
+    loop = asyncio.get_running_loop()
+    here = Fanout(redis_layer(redis_url, prefix), loop)
+    there = Fanout(redis_layer(redis_url, prefix), loop)
+    games = [f"g{index}" for index in range(5)]
+    mine = {game: Listener() for game in games}
+    theirs = {game: Listener() for game in games}
+    for game in games:
+        await here.join(game, mine[game])
+        await there.join(game, theirs[game])
+    watcher = aioredis.from_url(redis_url).pubsub()
+    bus = here.layer._get_layer()._get_group_channel_name(MOVES_GROUP)
+    await watcher.subscribe(bus)
+    await asyncio.sleep(0.1)  # the subscriptions are in place
+    messages = [
+        {"type": "game.update", "game": game, "version": version}
+        for version in range(1, 11)
+        for game in games
+    ]
     here.enqueue(messages)  # as a committed batch of 50 actions is handed over
-    await heard_all([mine, theirs], 50)
+    await heard_all([*mine.values(), *theirs.values()], 10)
     await asyncio.sleep(0.2)  # nothing more arrives (no echo, no duplicate)
-    assert mine.heard == theirs.heard == list(range(1, 51))
-    assert pipelines == [50]
+    for game in games:
+        assert mine[game].heard == theirs[game].heard == list(range(1, 11))
+    published = []
+    while (message := await watcher.get_message(timeout=0.2)) is not None:
+        if message["type"] == "message":
+            published.append(message)
+    assert len(published) == 1
+    await watcher.aclose()
+    await close(here, there)
+
+
+async def test_a_process_ignores_the_moves_of_games_it_holds_no_socket_of(redis_url):
+    """Every fan-out hears every stored action on Redis; one for a game without a socket
+    here is dropped without keeping anything for it."""
+    here, there, mine, theirs = await two_processes(redis_url)
+    await sent(here, [{"type": "game.update", "game": "elsewhere", "version": 1}])
+    await sent(here, [{"type": "game.update", "game": "g", "version": 1}])
+    await heard_all([theirs], 1)
+    assert theirs.heard == [1]
+    assert "elsewhere" not in there.versions and there.versions["g"] == 1
     await close(here, there)
 
 
@@ -281,10 +311,10 @@ async def test_a_pipeline_that_fails_is_tried_again_then_counted_never_raised(
     failures = iter([True, False, True, True])  # fail, succeed; then fail twice
     original = fanout_module._pipeline
 
-    async def flaky(layer, messages):
+    async def flaky(layer, messages, origin=None):
         if next(failures):
             raise ConnectionError("Redis went away")
-        await original(layer, messages)
+        await original(layer, messages, origin)
 
     monkeypatch.setattr(fanout_module, "_pipeline", flaky)
     here, there, mine, theirs = await two_processes(redis_url)
