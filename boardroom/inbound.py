@@ -41,9 +41,12 @@ from daphne.ws_protocol import WebSocketProtocol
 from django.conf import settings
 from twisted.web.http import HTTPChannel
 
+from boardroom import masking
 from boardroom.inbound_queue import InboundQueue
 from game_server import metrics
 from game_server.protocol import WIRE, CloseCode
+
+masking.install()  # small client frames unmasked without a C object each
 
 MAX_QUEUED_FRAMES = 64
 # What the server holds for a client that does not read: past it the connection is
