@@ -57,6 +57,10 @@ STALE_SECONDS = 1.0
 MOVES_GROUP = "boardroom.moves"
 # At most this many actions per Redis message (a backlog after a stall goes in several).
 ACTIONS_PER_MESSAGE = 512
+# After a Redis outage: how long to wait for the subscriptions to work again, and how
+# often to send a probe meanwhile (Fanout.hear_again).
+HEAR_AGAIN_SECONDS = 10.0
+PROBE_INTERVAL = 0.2
 
 
 class Fanout:
@@ -75,6 +79,7 @@ class Fanout:
         self.versions: dict[str, int] = {}  # game id -> the latest version seen here
         self.reader: asyncio.Task | None = None
         self.renewer: asyncio.Task | None = None
+        self.probes: dict[str, asyncio.Future] = {}  # probes sent, not heard yet
 
     async def join(self, game_id: str, consumer) -> None:
         """``consumer`` hears its game's broadcasts from now on (raises when the layer
@@ -139,6 +144,11 @@ class Fanout:
                 logger.warning("fan-out channel unreadable: %r", exc)
                 await asyncio.sleep(RETRY_SECONDS)
                 continue
+            if message.get("type") == "fanout.probe":
+                heard = self.probes.get(message.get("probe"))
+                if heard is not None and not heard.done():
+                    heard.set_result(True)
+                continue  # (another process's probe: nothing to do)
             if self.channel is not None and message.get("origin") == self.channel:
                 continue  # our own broadcasts were delivered at once
             if message.get("type") == "game.actions":  # a batch of stored actions
@@ -215,6 +225,35 @@ class Fanout:
         self.versions[game_id] = version
         event = {"type": "game.stale", "game": game_id, "version": version}
         asyncio.get_running_loop().create_task(self.deliver(event))
+
+    async def hear_again(self, seconds: float = HEAR_AGAIN_SECONDS) -> bool:
+        """After the layer's Redis was away or restarted: wait until this fan-out hears
+        on the moves' channel again (a probe it publishes there comes back), at most
+        ``seconds``. redis-py subscribes again only when its reader next finds the
+        connection gone, up to a second or more after Redis is back; sockets asked to
+        reconnect before that read a snapshot, and a move stored in between would never
+        reach them (lifecycle's watchdog waits for this first). Also forgets which
+        versions were delivered here, since some may have been missed. True once heard
+        (or with nothing to hear: no Redis pub/sub layer, no socket here yet)."""
+        self.versions.clear()
+        if self.channel is None or not isinstance(self.layer, RedisPubSubChannelLayer):
+            return True
+        loop = asyncio.get_running_loop()
+        probe = f"{self.channel}:{loop.time()}"
+        heard = self.probes[probe] = loop.create_future()
+        message = {"type": "fanout.probe", "probe": probe}
+        deadline = loop.time() + seconds
+        try:
+            while loop.time() < deadline:
+                with contextlib.suppress(*LAYER_ERRORS):
+                    await self.layer.group_send(MOVES_GROUP, message)
+                await asyncio.wait({heard}, timeout=PROBE_INTERVAL)
+                if heard.done():
+                    return True
+            logger.warning("the fan-out did not hear its probe within %s s", seconds)
+            return False
+        finally:
+            self.probes.pop(probe, None)
 
     async def renew(self) -> None:
         """Join the groups again before the layer forgets the memberships."""

@@ -17,7 +17,9 @@ Two things ask for it:
 * the channel layer's Redis restarting or coming back after an outage
   (:func:`watch_channel_layer`): subscriptions and group memberships may be gone and
   broadcasts sent meanwhile are lost, so every client reconnects (which joins the
-  groups again) and catches up from its version.
+  groups again) and catches up from its version; not before the process's fan-out
+  hears on Redis again (``fanout.Fanout.hear_again``), so that no broadcast is lost
+  between a client's new snapshot and the subscription's return.
 
 Daphne (Autobahn) only lets an application close with 1000 or 3000-4999, hence 4012
 for 1012 "service restart", like the other 4000 + standard codes of docs/protocol.md.
@@ -34,6 +36,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 
 from . import metrics, presence, spectator_rows
+from .fanout import fanout
 from .protocol import CloseCode
 
 CLOSE_RECONNECT = int(CloseCode.RECONNECT)  # Autobahn takes plain ints only
@@ -220,6 +223,7 @@ async def watch_channel_layer(url: str, interval: float = WATCH_INTERVAL) -> Non
             restarted = run_id is not None and info.get("run_id") != run_id
             if failed or restarted:
                 logger.warning("the channel layer's Redis is back: every client reconnects")
+                await fanout().hear_again()  # not before this process hears broadcasts
                 await close_all(CLOSE_RECONNECT)
             run_id, failed = info.get("run_id"), False
         await asyncio.sleep(interval)
