@@ -245,8 +245,9 @@ class Fanout:
         deadline = loop.time() + seconds
         try:
             while loop.time() < deadline:
-                with contextlib.suppress(*LAYER_ERRORS):
-                    await self.layer.group_send(MOVES_GROUP, message)
+                with contextlib.suppress(*LAYER_ERRORS, TimeoutError):
+                    async with asyncio.timeout(1.0):  # a hung Redis holds up nothing
+                        await self.layer.group_send(MOVES_GROUP, message)
                 await asyncio.wait({heard}, timeout=PROBE_INTERVAL)
                 if heard.done():
                     return True
