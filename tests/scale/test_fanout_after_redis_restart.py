@@ -51,3 +51,38 @@ async def test_hear_again_gives_up_while_redis_stays_away(private_redis):
     private_redis.start()
     assert await hub.hear_again(seconds=15)
     await close(hub)
+
+
+async def test_the_watchdog_asks_clients_to_reconnect_only_once_the_fan_out_hears(
+    private_redis, monkeypatch
+):
+    """lifecycle's watchdog, on a real Redis killed and restarted: the fan-out hears
+    again first, then every socket is asked to reconnect (4012)."""
+    from game_server import lifecycle
+
+    calls: list = []
+
+    class Hub:
+        async def hear_again(self):
+            calls.append("hearing")
+            await asyncio.sleep(0.1)
+            calls.append("heard")
+            return True
+
+    async def close_all(code):
+        calls.append(("close", code))
+        return 0
+
+    monkeypatch.setattr(lifecycle, "fanout", lambda: Hub())
+    monkeypatch.setattr(lifecycle, "close_all", close_all)
+    watchdog = asyncio.ensure_future(lifecycle.watch_channel_layer(private_redis.url, 0.05))
+    await asyncio.sleep(0.3)  # it has read Redis's run id
+    private_redis.stop()
+    await asyncio.sleep(0.3)
+    private_redis.start()
+    for _ in range(500):
+        if ("close", 4012) in calls:
+            break
+        await asyncio.sleep(0.02)
+    watchdog.cancel()
+    assert calls[:3] == ["hearing", "heard", ("close", 4012)]
