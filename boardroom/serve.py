@@ -64,7 +64,10 @@ def main(argv=None) -> None:
     os.environ.setdefault("BOARDROOM_SERVER_ID", f"{socket.gethostname()}:{args.port}")
     logging.basicConfig(level=logging.INFO if args.verbosity > 1 else logging.WARNING)
 
-    # daphne.server installs Twisted's asyncio reactor: import it before anything else.
+    # Twisted's asyncio reactor before anything imports Twisted (daphne keeps this one).
+    from boardroom import reactor
+
+    reactor.install()
     import daphne.server  # noqa: F401
     from daphne.endpoints import build_endpoint_description_strings
     from django.conf import settings
