@@ -30,8 +30,10 @@ UPDATE_GAME = (
 # SQLite: many rows per statement. Its driver lets go of the GIL around every step of a
 # statement, so an executemany of 240 moves handed the GIL to the event loop 240 times
 # and waited to get it back each time: ~30 us of CPU per row and a batch that took 50 ms
-# (measured in the throughput benchmark); one statement is one step.
-ROWS_PER_STATEMENT = 100
+# (measured in the throughput benchmark); one statement is one step. A whole batch
+# (commits.MAX_BATCH) is one statement: 2,304 parameters at most, under SQLite's limit
+# of 32,766 (since SQLite 3.32).
+ROWS_PER_STATEMENT = 256
 _GAME_ROW = "(%s, %s, %s, %s, %s, %s, %s, %s, %s)"
 UPDATE_GAMES = (
     f"UPDATE {_GAME_TABLE} SET version = v.column1, clock = v.column2, deadline = v.column3,"
@@ -60,6 +62,29 @@ UPDATE_GAMES_POSTGRESQL = (
 
 def _chunks(rows: list) -> list[list]:
     return [rows[i : i + ROWS_PER_STATEMENT] for i in range(0, len(rows), ROWS_PER_STATEMENT)]
+
+
+def sqlite_inserts(moves: list[list]) -> list[tuple[str, list, int]]:
+    """SQLite: the statements inserting ``moves`` (rows of :data:`INSERT_MOVE`), each with
+    its parameters and how many rows it inserts when none was taken."""
+    statements = []
+    for chunk in _chunks(moves):
+        rows = ", ".join([_MOVE_ROW] * len(chunk))
+        text = f"INSERT INTO {_MOVE_TABLE} ({_MOVE_COLUMNS}) VALUES {rows} ON CONFLICT DO NOTHING"
+        params = [value for move in chunk for value in move]
+        statements.append((text.replace("%s", "?"), params, len(chunk)))
+    return statements
+
+
+def sqlite_updates(updates: list[list]) -> list[tuple[str, list, int]]:
+    """SQLite: the statements writing ``updates`` (rows of :data:`UPDATE_GAME`), each
+    with its parameters and how many rows match their check."""
+    statements = []
+    for chunk in _chunks(updates):
+        text = UPDATE_GAMES.replace("{rows}", ", ".join([_GAME_ROW] * len(chunk)))
+        params = [value for update in chunk for value in update]
+        statements.append((text.replace("%s", "?"), params, len(chunk)))
+    return statements
 
 
 class Values:
@@ -98,12 +123,9 @@ class Writer(Values):
         # client), never prepared by name (a pooler in transaction mode may stand between).
         self.cursor = db.connection.cursor() if self.qmark else psycopg.Cursor(db.connection)
 
-    def sql(self, text: str) -> str:
-        return text.replace("%s", "?") if self.qmark else text
-
     def execute(self, text: str, params, shown=None, rows: int = 1) -> int:
         if self.qmark:
-            self.cursor.execute(self.sql(text), params)
+            self.cursor.execute(text.replace("%s", "?"), params)
         else:
             self.cursor.execute(text, params, prepare=False)
         self.logged(shown or text, rows)
@@ -114,27 +136,20 @@ class Writer(Values):
         if not self.qmark:
             columns = [list(column) for column in zip(*moves, strict=True)]
             return self.execute(INSERT_MOVES_POSTGRESQL, columns, INSERT_MOVE, len(moves))
-        inserted = 0
-        for chunk in _chunks(moves):
-            rows = ", ".join([_MOVE_ROW] * len(chunk))
-            text = (
-                f"INSERT INTO {_MOVE_TABLE} ({_MOVE_COLUMNS}) VALUES {rows} ON CONFLICT DO NOTHING"
-            )
-            params = [value for move in chunk for value in move]
-            inserted += self.execute(text, params, INSERT_MOVE, len(chunk))
-        return inserted
+        return sum(
+            self.execute(text, params, INSERT_MOVE, rows)
+            for text, params, rows in sqlite_inserts(moves)
+        )
 
     def update_games(self, updates: list[list]) -> int:
         """Write the rows of :data:`UPDATE_GAME`: how many matched their check."""
         if not self.qmark:
             columns = [list(column) for column in zip(*updates, strict=True)]
             return self.execute(UPDATE_GAMES_POSTGRESQL, columns, UPDATE_GAME, len(updates))
-        updated = 0
-        for chunk in _chunks(updates):
-            text = UPDATE_GAMES.replace("{rows}", ", ".join([_GAME_ROW] * len(chunk)))
-            params = [value for update in chunk for value in update]
-            updated += self.execute(text, params, UPDATE_GAME, len(chunk))
-        return updated
+        return sum(
+            self.execute(text, params, UPDATE_GAME, rows)
+            for text, params, rows in sqlite_updates(updates)
+        )
 
     def logged(self, text: str, rows: int) -> None:
         """Shown where Django shows queries (``DEBUG``, ``CaptureQueriesContext``), as
@@ -143,22 +158,65 @@ class Writer(Values):
             self.db.queries_log.append({"sql": f"{text} ({rows}x)", "time": "0.000"})
 
 
-def write_games(writer: Writer, before: dict[str, int], rows: dict) -> None:
-    updates = [
+def game_updates(values: Values, before: dict[str, int], rows: dict) -> list[list]:
+    """The rows of :data:`UPDATE_GAME` writing ``rows`` (game id: row after the batch)
+    over the versions in ``before``."""
+    return [
         [
             row.version,
-            writer.json(row.clock),
-            writer.when(row.deadline),
+            values.json(row.clock),
+            values.when(row.deadline),
             row.status,
-            writer.json(row.outcome),
-            writer.when(row.finished_at),
+            values.json(row.outcome),
+            values.when(row.finished_at),
             game_id,
             before[game_id],
             Game.Status.ACTIVE,
         ]
         for game_id, row in rows.items()
     ]
+
+
+def write_games(writer: Writer, before: dict[str, int], rows: dict) -> None:
+    updates = game_updates(writer, before, rows)
     if updates and writer.update_games(updates) != len(updates):
         # Only this path writes an active game's row; a failed check is a bug or a
         # concurrent writer: the whole batch is refused (and tried one by one).
         raise IntegrityError("a game changed under the batch")
+
+
+def run_sqlite(statements: list[tuple[str, list, int]]) -> bool:
+    """SQLite: run a batch's statements, built ahead on the event loop
+    (:func:`sqlite_inserts`, :func:`sqlite_updates`), in one transaction on the driver's
+    cursor and commit. False, rolled back with nothing written, when one of them changed
+    fewer rows than it must (a move taken meanwhile, a row that changed). Database
+    errors are Django's, as from its own cursors; nothing stays open.
+
+    Why no ``transaction.atomic`` and no Python between the statements: the storing
+    thread gives up the GIL around every statement and must win it back from the busy
+    event loop each time (about 5 ms under load, the interpreter's switch interval); the
+    Python that ran between them made more such waits, and a batch that SQLite writes in
+    about 3 ms took 15-20 ms (measured in the throughput benchmark, 500 games)."""
+    db = connections[DEFAULT_DB_ALIAS]
+    db.ensure_connection()
+    cursor = db.connection.cursor()
+    try:
+        with db.wrap_database_errors:
+            cursor.execute("BEGIN")
+            for text, params, rows in statements:
+                cursor.execute(text, params)
+                if cursor.rowcount != rows:
+                    db.rollback()
+                    return False
+        if db.queries_logged:
+            for text, _params, rows in statements:
+                db.queries_log.append({"sql": f"{text} ({rows}x)", "time": "0.000"})
+        db.commit()
+    except BaseException:
+        if db.connection is not None and db.connection.in_transaction:
+            try:
+                db.rollback()
+            except Exception:  # the connection is gone: so is what it held
+                db.close()
+        raise
+    return True

@@ -301,6 +301,7 @@ class Prepared:
     now: datetime.datetime
     stored: list[Stored]
     moves: list[list]
+    statements: list | None = None  # SQLite's, ready to run
 
 
 def prepare(requests: list[Request]) -> Prepared | None:
@@ -332,7 +333,11 @@ def prepare(requests: list[Request]) -> Prepared | None:
         rows[game_id], states[game_id] = one.game, one.result.state
         stored.append(one)
         moves.append(move)
-    return Prepared(values.now, stored, moves)
+    statements = None
+    if values.qmark:  # SQLite: the thread runs them and nothing else (batch_sql.run_sqlite)
+        updates = batch_sql.game_updates(values, *_versions_before(stored))
+        statements = batch_sql.sqlite_inserts(moves) + batch_sql.sqlite_updates(updates)
+    return Prepared(values.now, stored, moves, statements)
 
 
 def write(prepared: Prepared) -> list[Stored] | None:
@@ -340,6 +345,11 @@ def write(prepared: Prepared) -> list[Stored] | None:
     and its games' rows (``WHERE version = <before>``). None, with nothing written, when
     a move was taken or a row changed meanwhile (another process, or a thread of this
     one, was first): the batch is then for :func:`store_batch`, which reads again."""
+    if prepared.statements is not None:
+        if not batch_sql.run_sqlite(prepared.statements):
+            return None
+        _remember(prepared.stored)
+        return prepared.stored
     try:
         with transaction.atomic():
             writer = batch_sql.Writer(prepared.now)

@@ -233,3 +233,42 @@ async def test_a_player_connecting_has_the_game_remembered_for_its_first_move():
     assert ack["version"] == 1 and not ack["duplicate"]
     for client in (player, spectator):
         await client.close()
+
+
+def test_sqlite_runs_a_prepared_batch_as_one_insert_and_one_update(monkeypatch):
+    """On SQLite the event loop builds the batch's statements (``batch_sql.run_sqlite``):
+    the thread runs one INSERT and one UPDATE and commits. A statement that fails rolls
+    the batch back whole and leaves no transaction open; the batch is then stored the
+    long way, each move once."""
+    from django.db import DatabaseError
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.server.helpers import new_game
+
+    games = [new_game()[0] for _ in range(3)]
+    for game in games:
+        actions.submit_action(game.pk, 0, 4, 0, "first", broadcast=False)
+    requests = [actions.checked(g.pk, 1, 0, 1, f"q{i}") for i, g in enumerate(games)]
+    prepared = actions.prepare(requests)
+    statements = prepared.batch.statements
+    assert [text.split()[0] for text, _, _ in statements] == ["INSERT", "UPDATE"]
+    assert [rows for _, _, rows in statements] == [3, 3]
+    with CaptureQueriesContext(connections["default"]) as queries:
+        answers = actions.store_actions(requests, prepared)
+    assert [a.version for a in answers] == [2, 2, 2]
+    ran = [q["sql"].split()[0] for q in queries.captured_queries]
+    assert ran == ["INSERT", "UPDATE", "COMMIT"]
+    assert Move.objects.filter(request_id__startswith="q").count() == 3
+
+    # The game rows' statement fails after the moves went in: nothing of it stays.
+    requests = [actions.checked(g.pk, 0, 1, 2, f"w{i}") for i, g in enumerate(games)]
+    prepared = actions.prepare(requests)
+    insert, update = prepared.batch.statements
+    broken = [insert, (update[0].replace("UPDATE", "UPDATE no_such_table", 1), *update[1:])]
+    with pytest.raises(DatabaseError):
+        batch_sql.run_sqlite(broken)
+    assert not connections["default"].connection.in_transaction
+    assert not Move.objects.filter(request_id__startswith="w").exists()
+    answers = actions.store_actions(requests, prepared)  # as prepared, this time
+    assert [a.version for a in answers] == [3, 3, 3]
+    assert Move.objects.filter(request_id__startswith="w").count() == 3
