@@ -193,10 +193,12 @@ def run_sqlite(statements: list[tuple[str, list, int]]) -> bool:
     errors are Django's, as from its own cursors; nothing stays open.
 
     Why no ``transaction.atomic`` and no Python between the statements: the storing
-    thread gives up the GIL around every statement and must win it back from the busy
-    event loop each time (about 5 ms under load, the interpreter's switch interval); the
-    Python that ran between them made more such waits, and a batch that SQLite writes in
-    about 3 ms took 15-20 ms (measured in the throughput benchmark, 500 games)."""
+    thread gives up the GIL around every statement and waits to win it back from the
+    busy event loop each time; under load a statement SQLite runs in 0.3-0.8 ms took up
+    to 12 ms, and a batch that takes ~3 ms alone took 15-20 ms. Two statements and the
+    commit, with nothing between them, wait fewer times (throughput benchmark, 500
+    games: write 14.6 ms median, docs/benchmarks.md "sixth pass").
+    """
     db = connections[DEFAULT_DB_ALIAS]
     db.ensure_connection()
     cursor = db.connection.cursor()
