@@ -301,7 +301,7 @@ class Prepared:
     now: datetime.datetime
     stored: list[Stored]
     moves: list[list]
-    statements: list | None = None  # SQLite's, ready to run
+    statements: list  # ready to run (batch_sql.run): built here, not on the storing thread
 
 
 def prepare(requests: list[Request]) -> Prepared | None:
@@ -333,11 +333,8 @@ def prepare(requests: list[Request]) -> Prepared | None:
         rows[game_id], states[game_id] = one.game, one.result.state
         stored.append(one)
         moves.append(move)
-    statements = None
-    if values.qmark:  # SQLite: the thread runs them and nothing else (batch_sql.run_sqlite)
-        updates = batch_sql.game_updates(values, *_versions_before(stored))
-        statements = batch_sql.sqlite_inserts(moves) + batch_sql.sqlite_updates(updates)
-    return Prepared(values.now, stored, moves, statements)
+    updates = batch_sql.game_updates(values, *_versions_before(stored))
+    return Prepared(values.now, stored, moves, batch_sql.statements(values, moves, updates))
 
 
 def write(prepared: Prepared) -> list[Stored] | None:
@@ -345,19 +342,10 @@ def write(prepared: Prepared) -> list[Stored] | None:
     and its games' rows (``WHERE version = <before>``). None, with nothing written, when
     a move was taken or a row changed meanwhile (another process, or a thread of this
     one, was first): the batch is then for :func:`store_batch`, which reads again."""
-    if prepared.statements is not None:
-        if not batch_sql.run_sqlite(prepared.statements):
-            return None
-        _remember(prepared.stored)
-        return prepared.stored
     try:
-        with transaction.atomic():
-            writer = batch_sql.Writer(prepared.now)
-            with writer.db.wrap_database_errors:
-                if writer.insert_moves(prepared.moves) != len(prepared.moves):
-                    raise _Conflict()
-                batch_sql.write_games(writer, *_versions_before(prepared.stored))
-    except (_Conflict, IntegrityError):
+        if not batch_sql.run(prepared.statements):
+            return None
+    except IntegrityError:
         return None
     _remember(prepared.stored)
     return prepared.stored
