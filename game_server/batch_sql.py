@@ -152,10 +152,15 @@ class Writer(Values):
         )
 
     def logged(self, text: str, rows: int) -> None:
-        """Shown where Django shows queries (``DEBUG``, ``CaptureQueriesContext``), as
-        the one-row statement and how many rows went in one go."""
-        if self.db.queries_logged:
-            self.db.queries_log.append({"sql": f"{text} ({rows}x)", "time": "0.000"})
+        logged(self.db, [(text, None, rows)])
+
+
+def logged(db, statements) -> None:
+    """Shown where Django shows queries (``DEBUG``, ``CaptureQueriesContext``): each
+    statement and how many rows went in one go."""
+    if db.queries_logged:
+        for text, _params, rows in statements:
+            db.queries_log.append({"sql": f"{text} ({rows}x)", "time": "0.000"})
 
 
 def game_updates(values: Values, before: dict[str, int], rows: dict) -> list[list]:
@@ -226,9 +231,7 @@ def run_postgresql(statements: list) -> bool:
                         ran.append((cursor, rows))
                 if any(cursor.rowcount != rows for cursor, rows in ran):
                     raise _Mismatch()
-            if db.queries_logged:
-                for text, _params, rows in statements:
-                    db.queries_log.append({"sql": f"{text} ({rows}x)", "time": "0.000"})
+            logged(db, statements)
     except _Mismatch:
         return False
     return True
@@ -259,9 +262,7 @@ def run_sqlite(statements: list[tuple[str, list, int]]) -> bool:
                 if cursor.rowcount != rows:
                     db.rollback()
                     return False
-        if db.queries_logged:
-            for text, _params, rows in statements:
-                db.queries_log.append({"sql": f"{text} ({rows}x)", "time": "0.000"})
+        logged(db, statements)
         db.commit()
     except BaseException:
         if db.connection is not None and db.connection.in_transaction:
