@@ -64,6 +64,11 @@ def _chunks(rows: list) -> list[list]:
     return [rows[i : i + ROWS_PER_STATEMENT] for i in range(0, len(rows), ROWS_PER_STATEMENT)]
 
 
+def columns(rows: list[list]) -> list[list]:
+    """PostgreSQL: rows as one array parameter per column (for ``unnest``)."""
+    return [list(column) for column in zip(*rows, strict=True)]
+
+
 def sqlite_inserts(moves: list[list]) -> list[tuple[str, list, int]]:
     """SQLite: the statements inserting ``moves`` (rows of :data:`INSERT_MOVE`), each with
     its parameters and how many rows it inserts when none was taken."""
@@ -134,8 +139,7 @@ class Writer(Values):
     def insert_moves(self, moves: list[list]) -> int:
         """Insert ``moves`` (rows of :data:`INSERT_MOVE`): how many were new."""
         if not self.qmark:
-            columns = [list(column) for column in zip(*moves, strict=True)]
-            return self.execute(INSERT_MOVES_POSTGRESQL, columns, INSERT_MOVE, len(moves))
+            return self.execute(INSERT_MOVES_POSTGRESQL, columns(moves), INSERT_MOVE, len(moves))
         return sum(
             self.execute(text, params, INSERT_MOVE, rows)
             for text, params, rows in sqlite_inserts(moves)
@@ -144,8 +148,8 @@ class Writer(Values):
     def update_games(self, updates: list[list]) -> int:
         """Write the rows of :data:`UPDATE_GAME`: how many matched their check."""
         if not self.qmark:
-            columns = [list(column) for column in zip(*updates, strict=True)]
-            return self.execute(UPDATE_GAMES_POSTGRESQL, columns, UPDATE_GAME, len(updates))
+            params = columns(updates)
+            return self.execute(UPDATE_GAMES_POSTGRESQL, params, UPDATE_GAME, len(updates))
         return sum(
             self.execute(text, params, UPDATE_GAME, rows)
             for text, params, rows in sqlite_updates(updates)
@@ -196,7 +200,7 @@ def statements(values: Values, moves: list[list], updates: list[list]) -> list:
     if values.qmark:
         return sqlite_inserts(moves) + sqlite_updates(updates)
     return [
-        (text, [list(column) for column in zip(*rows, strict=True)], len(rows))
+        (text, columns(rows), len(rows))
         for text, rows in ((INSERT_MOVES_POSTGRESQL, moves), (UPDATE_GAMES_POSTGRESQL, updates))
         if rows
     ]
