@@ -30,7 +30,6 @@ request_id)`` too, so a retried request is answered as the original (``duplicate
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -296,12 +295,11 @@ def _versions_before(answers: list) -> tuple[dict[str, int], dict[str, Game]]:
 @dataclass(frozen=True)
 class Prepared:
     """A batch decided from this process's memory (:func:`prepare`): each request's
-    result and the move rows to insert, for :func:`write`."""
+    result, and the statements that store them (``batch_sql.statements``, built here, not
+    on the storing thread) for :func:`write`."""
 
-    now: datetime.datetime
     stored: list[Stored]
-    moves: list[list]
-    statements: list  # ready to run (batch_sql.run): built here, not on the storing thread
+    statements: list
 
 
 def prepare(requests: list[Request]) -> Prepared | None:
@@ -334,7 +332,7 @@ def prepare(requests: list[Request]) -> Prepared | None:
         stored.append(one)
         moves.append(move)
     updates = batch_sql.game_updates(values, *_versions_before(stored))
-    return Prepared(values.now, stored, moves, batch_sql.statements(values, moves, updates))
+    return Prepared(stored, batch_sql.statements(values, moves, updates))
 
 
 def write(prepared: Prepared) -> list[Stored] | None:

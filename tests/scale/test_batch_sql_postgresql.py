@@ -3,8 +3,8 @@ FROM unnest(...)`` and one ``UPDATE ... FROM unnest(...)`` per batch, parameters
 the server. The pytest-django database is SQLite, so this runs in a subprocess on the
 session's PostgreSQL database: a batch of several games and several moves of one game
 (one ending it: outcome and finish time written), a clock game (its deadline written),
-columns all NULL, a batch the database overtook (nothing written, None), and a retried
-request id found as a duplicate."""
+columns all NULL, a batch the database overtook (nothing written, None), a retried
+request id found as a duplicate, and a batch whose statement fails (nothing written)."""
 
 from __future__ import annotations
 
@@ -63,6 +63,20 @@ result["overtaken"] = commits.write(late)
 result["overtaken_moves"] = list(Move.objects.filter(game=overtaken).order_by("ply")
     .values_list("ply", "request_id"))
 result["duplicate"] = actions.submit_action(clocked.pk, 1, 3, None, "clocked-2").duplicate
+# A statement of the pipeline fails after the moves went in: nothing of the batch stays,
+# no transaction is left open, and the batch is then written as prepared.
+from django.db import DatabaseError
+from game_server import batch_sql
+broken = commits.prepare([actions.checked(clocked.pk, 0, 4, 2, "broken")])
+insert, update = broken.statements
+try:
+    batch_sql.run([insert, (update[0].replace("UPDATE", "UPDATE no_such_table", 1), *update[1:])])
+    result["broken"] = "ran"
+except DatabaseError:
+    result["broken"] = "raised"
+result["broken_left"] = [connection.in_atomic_block,
+                         Move.objects.filter(request_id="broken").count()]
+result["broken_then"] = [s.result.version for s in commits.write(broken)]
 # The session's other tests share this database: a game left active with a clock would
 # have its timeout stored by their servers' sweepers a minute later (counted in their
 # metrics: test_scale_out once saw 5 moves stored where it played 4).
@@ -90,4 +104,7 @@ def test_a_batch_is_written_in_two_statements_on_postgresql(scale_database):
     assert result["overtaken"] is None
     assert result["overtaken_moves"] == [[1, result["overtaken_moves"][0][1]], [2, "elsewhere"]]
     assert result["duplicate"] is True
+    assert result["broken"] == "raised"
+    assert result["broken_left"] == [False, 0]
+    assert result["broken_then"] == [3]
     assert result["left"] == 0
