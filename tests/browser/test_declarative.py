@@ -123,6 +123,29 @@ def test_a_new_game_is_played_to_the_end_watched_and_replayed(new_page, nim_url,
     expect(spectator.locator(".decl-board .target")).to_have_count(0)
 
 
+def test_a_press_on_a_target_survives_a_presence_frame(new_page, nim_url):
+    """A spectator arriving while a player presses a target (between pointerdown and
+    pointerup) redraws the page with the new count: the target under the pointer must
+    still be the element released on, so the click, the move, happens."""
+    a, b = new_page(base_url=nim_url), new_page(base_url=nim_url)
+    game = start_table(a, b, "nim")
+    player = mover([a, b])
+    other = b if player is a else a
+    target = player.locator(".decl-button.target", has_text="Take 1")
+    expect(target).to_be_visible()
+    box = target.bounding_box()
+    player.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    player.mouse.down()
+    spectator = new_page(base_url=nim_url)
+    spectator.goto(game)
+    wait_ready(spectator)
+    expect(player.locator("#spectators")).to_have_attribute("data-count", "1")
+    player.mouse.up()
+    for page in (player, other, spectator):
+        wait_version(page, 1)
+        expect(page.locator(".decl-counter-value")).to_have_text("14")
+
+
 def faces(cards) -> set[str]:
     return {card[:-1] + SUITS[card[-1]] for card in cards}
 

@@ -69,6 +69,17 @@ class BaseBoard {
     this.draw();
   }
 
+  // For boards that build their elements anew on each draw: whether what they show
+  // changed since the last call. A presence or chat frame redraws the page, and elements
+  // rebuilt then would replace the one under a press between its pointerdown and
+  // pointerup (the click, the move, never happens) or close an open <select>.
+  changed(...shown) {
+    const key = JSON.stringify(shown);
+    if (key === this.shownKey) return false;
+    this.shownKey = key;
+    return true;
+  }
+
   resetSelection() {}
   draw() {}
 }
@@ -776,6 +787,7 @@ class LiarsDiceBoard extends BaseBoard {
   draw() {
     const p = this.view.position;
     const seat = this.opts.seat;
+    if (!this.changed(p, this.view.to_move, this.legal, seat, this.opts.names, this.quantity, this.face)) return;
     const names = this.opts.names || [];
     const nameOf = (s) => names[s] || `Seat ${s + 1}`;
     const counts = p.dice_counts;
@@ -863,6 +875,8 @@ class GenericBoard extends BaseBoard {
 
   draw() {
     const render = this.view.render;
+    const shown = [render, render ? null : [this.view.text, this.view.position], this.legal];
+    if (!this.changed(...shown, Boolean(this.opts.interactive), this.opts.names, this.opts.lastMove)) return;
     this.decl.hidden = !render;
     this.pre.hidden = this.moves.hidden = Boolean(render);
     if (render) {
