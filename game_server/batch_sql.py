@@ -3,16 +3,19 @@ games' rows updated in as few statements as the database allows, on the driver's
 cursor.
 
 Every write is conditional: a move is inserted ``ON CONFLICT DO NOTHING`` (the unique
-``(game, ply)`` and ``(game, seat, request_id)``) and the caller compares how many went
-in; a game row is updated ``WHERE version = <before> AND status = 'active'``.
+``(game, ply)`` and ``(game, seat, request_id)``) and a game row is updated ``WHERE
+version = <before> AND status = 'active'``; how many rows each statement changed is
+compared with how many it must change (by the caller on SQLite, by the statement itself
+on PostgreSQL, :func:`checked`), and a batch with any difference is rolled back whole.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 
 import psycopg
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DataError, IntegrityError, connections
 
 from .models import Game, Move
 
@@ -215,30 +218,46 @@ def run(statements: list) -> bool:
     return run_postgresql(statements)
 
 
-class _Mismatch(Exception):
-    pass
+_OPEN = (psycopg.pq.TransactionStatus.INTRANS, psycopg.pq.TransactionStatus.INERROR)
 
 
 def run_postgresql(statements: list) -> bool:
-    """PostgreSQL: the statements pipelined after ``BEGIN`` (one round trip for the
-    three), their row counts checked, then ``COMMIT``: two round trips a batch instead
-    of four, each a wait for the network and then for the GIL."""
+    """PostgreSQL: ``BEGIN``, the statements and ``COMMIT`` in one pipeline, one round
+    trip a batch. Each statement checks on the server how many rows it changed
+    (:func:`checked`): a mismatch is an error there, so the transaction never commits
+    and the pipeline skips what follows; the transaction is then rolled back here."""
     db = connections[DEFAULT_DB_ALIAS]
+    if not db.get_autocommit() or db.in_atomic_block:
+        raise RuntimeError("a batch is written in a transaction of its own")
+    db.ensure_connection()
+    connection = db.connection
     try:
-        with transaction.atomic():
-            with db.wrap_database_errors:
-                ran = []
-                with db.connection.pipeline():
+        with db.wrap_database_errors:
+            try:
+                with connection.pipeline():
+                    cursor = psycopg.Cursor(connection)
+                    cursor.execute("BEGIN")
                     for text, params, rows in statements:
-                        cursor = psycopg.Cursor(db.connection)
-                        cursor.execute(text, params, prepare=False)
-                        ran.append((cursor, rows))
-                if any(cursor.rowcount != rows for cursor, rows in ran):
-                    raise _Mismatch()
-            logged(db, statements)
-    except _Mismatch:
-        return False
+                        cursor.execute(checked(text), [*params, rows], prepare=False)
+                    cursor.execute("COMMIT")
+            except BaseException:
+                if connection.info.transaction_status in _OPEN:  # not when the link broke
+                    with contextlib.suppress(psycopg.Error):  # the first error is the one
+                        connection.execute("ROLLBACK")
+                raise
+        logged(db, statements)
+    except DataError as exc:
+        if isinstance(exc.__cause__, psycopg.errors.DivisionByZero):
+            return False
+        raise
     return True
+
+
+def checked(text: str) -> str:
+    """``text`` (an INSERT or UPDATE) failing on the server unless it changed exactly the
+    number of rows given as its last parameter (a division by zero: SQL has no other way
+    to raise outside a function)."""
+    return f"WITH changed AS ({text} RETURNING 1) SELECT 1 / (count(*) = %s)::int FROM changed"
 
 
 def run_sqlite(statements: list[tuple[str, list, int]]) -> bool:

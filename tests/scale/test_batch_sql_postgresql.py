@@ -3,8 +3,9 @@ FROM unnest(...)`` and one ``UPDATE ... FROM unnest(...)`` per batch, parameters
 the server. The pytest-django database is SQLite, so this runs in a subprocess on the
 session's PostgreSQL database: a batch of several games and several moves of one game
 (one ending it: outcome and finish time written), a clock game (its deadline written),
-columns all NULL, a batch the database overtook (nothing written, None), a retried
-request id found as a duplicate, and a batch whose statement fails (nothing written)."""
+columns all NULL, a batch the database overtook (its statement's own row check fails on
+the server: nothing written, None, no transaction left open), a retried request id found
+as a duplicate, and a batch whose statement fails (nothing written)."""
 
 from __future__ import annotations
 
@@ -60,6 +61,7 @@ result["moves"] = list(Move.objects.filter(game=plain).order_by("ply").values_li
 late = commits.prepare([actions.checked(overtaken.pk, 1, 5, 1, "late")])
 actions.submit_action(overtaken.pk, 1, 6, 1, "elsewhere")
 result["overtaken"] = commits.write(late)
+result["overtaken_left"] = connection.connection.info.transaction_status.name
 result["overtaken_moves"] = list(Move.objects.filter(game=overtaken).order_by("ply")
     .values_list("ply", "request_id"))
 result["duplicate"] = actions.submit_action(clocked.pk, 1, 3, None, "clocked-2").duplicate
@@ -75,6 +77,7 @@ try:
 except DatabaseError:
     result["broken"] = "raised"
 result["broken_left"] = [connection.in_atomic_block,
+                         connection.connection.info.transaction_status.name,
                          Move.objects.filter(request_id="broken").count()]
 result["broken_then"] = [s.result.version for s in commits.write(broken)]
 # The session's other tests share this database: a game left active with a clock would
@@ -102,9 +105,10 @@ def test_a_batch_is_written_in_two_statements_on_postgresql(scale_database):
     assert [data for _, _, data, _ in result["moves"]] == [0, 1, 0, 1, 0, 1, 0]
     assert [rid for *_, rid in result["moves"]][1:] == [None] * 6
     assert result["overtaken"] is None
+    assert result["overtaken_left"] == "IDLE"  # its transaction rolled back, none open
     assert result["overtaken_moves"] == [[1, result["overtaken_moves"][0][1]], [2, "elsewhere"]]
     assert result["duplicate"] is True
     assert result["broken"] == "raised"
-    assert result["broken_left"] == [False, 0]
+    assert result["broken_left"] == [False, "IDLE", 0]
     assert result["broken_then"] == [3]
     assert result["left"] == 0
