@@ -874,22 +874,22 @@ class GenericBoard extends BaseBoard {
   }
 
   draw() {
-    const render = this.view.render;
-    const shown = [render, render ? null : [this.view.text, this.view.position], this.legal];
-    if (!this.changed(...shown, Boolean(this.opts.interactive), this.opts.names, this.opts.lastMove)) return;
+    const { render, text, position } = this.view;
+    const { interactive, names, lastMove } = this.opts;
+    if (!this.changed(render, render ? null : [text, position], this.legal, Boolean(interactive), names, lastMove)) return;
     this.decl.hidden = !render;
     this.pre.hidden = this.moves.hidden = Boolean(render);
     if (render) {
       drawRender(this.decl, render, {
         legal: this.legal,
-        interactive: Boolean(this.opts.interactive),
-        names: this.opts.names || [],
-        lastMove: this.opts.lastMove,
+        interactive: Boolean(interactive),
+        names: names || [],
+        lastMove,
         onMove: (move, legal) => (move === null ? this.hint("It is not your turn.") : this.onMove(move, legal)),
       });
       return;
     }
-    this.pre.textContent = this.view.text || JSON.stringify(this.view.position, null, 1);
+    this.pre.textContent = text || JSON.stringify(position, null, 1);
     this.moves.replaceChildren(
       ...this.legal.map((m) => h("button", { type: "button", class: "btn", text: JSON.stringify(m), onclick: () => this.attempt(m) })),
     );
